@@ -1,0 +1,28 @@
+//! The shared core of gilwall: everything that does not depend on where it runs.
+//!
+//! gilwall reproduces the article "Async I/O Is Not Enough": N tasks each fetch features over
+//! HTTP and then do CPU work. This crate holds the parts that are the same natively and in the
+//! browser — the CPU kernels, the workload, the list of strategies, the ideal-makespan model,
+//! statistics, the report format — plus the task body and the single-thread `async` schedule,
+//! which are generic over a [`task::Fetcher`] and a [`task::Clock`] that the runtime hands in.
+//!
+//! **Architecture Invariant:** this crate does no I/O, reads no clock and starts no thread. It
+//! compiles for `wasm32-unknown-unknown` as well as natively; callers measure time and pass it in.
+
+pub mod calibrate;
+pub mod kernel;
+pub mod model;
+pub mod payload;
+pub mod report;
+pub mod stats;
+pub mod strategy;
+pub mod task;
+pub mod workload;
+
+pub use kernel::Kernel;
+pub use report::{Point, Report};
+pub use strategy::{Runtime, StrategyId};
+pub use workload::{CpuSpec, Workload};
+
+/// The version of gilwall, written into every report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,425 @@
+//! The report: the versioned JSON format every part of gilwall reads and writes.
+//!
+//! The CLI writes it (`--export-json`), the page downloads and loads it, the Python companion
+//! writes it, and `gilwall plot` draws any mix of them on one chart. Its JSON Schema is
+//! `schema/report.schema.json` (also [`JSON_SCHEMA`]); tests validate real reports against it.
+//!
+//! **Architecture Invariant:** this format is the only contract between the CLI, the page and
+//! the Python companion. A change that breaks old readers bumps [`SCHEMA_VERSION`].
+
+use crate::model;
+use crate::stats::Summary;
+use serde::{Deserialize, Serialize};
+
+/// The version of the format this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The JSON Schema of the format.
+pub const JSON_SCHEMA: &str = include_str!("../../schema/report.schema.json");
+
+/// Largest report file accepted when loading, in bytes (64 MiB).
+pub const MAX_REPORT_BYTES: usize = 64 * 1024 * 1024;
+/// Most points in one report.
+pub const MAX_POINTS: usize = 100_000;
+/// Most samples in one point (the most repeats a sweep allows).
+pub const MAX_SAMPLES: usize = crate::workload::limits::MAX_REPEATS as usize;
+
+/// Which program produced a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportRuntime {
+    /// The `gilwall` command.
+    Native,
+    /// The demo page.
+    Browser,
+    /// The Python companion that runs the article's own strategies.
+    Python,
+}
+
+/// The machine a report was measured on.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Machine {
+    /// Logical cores available to the run.
+    pub cores: u32,
+    /// CPU model name, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_model: Option<String>,
+    /// Operating system, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// The browser's user agent (browser reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// The interpreter's version (Python reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    /// Whether the interpreter's GIL was enabled (Python reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gil_enabled: Option<bool>,
+}
+
+/// One measured point: a strategy at one task count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Strategy identifier (`serial`, `async`, … or a Python strategy's name).
+    pub strategy: String,
+    /// Number of tasks, N.
+    pub tasks: u32,
+    /// Pool size, where the strategy has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<u32>,
+    /// Delay of one fetch, in ms.
+    pub io_ms: f64,
+    /// CPU work per task, in ms, as asked (or as calibrated, for a fixed iteration count).
+    pub cpu_ms: f64,
+    /// Kernel iterations per task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_iters: Option<u64>,
+    /// Kernel used (`sqrt` or `features`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
+    /// Size of each fetched payload, in bytes.
+    pub payload_bytes: u64,
+    /// Makespan of each repeat, in ms.
+    pub samples_ms: Vec<f64>,
+    /// Median of `samples_ms`.
+    pub median_ms: f64,
+    /// Fastest repeat.
+    pub min_ms: f64,
+    /// Slowest repeat.
+    pub max_ms: f64,
+    /// The model's ideal makespan, in ms.
+    pub model_ms: f64,
+    /// `model_ms / median_ms`: 1 is ideal.
+    pub efficiency: f64,
+    /// Failed fetches over all repeats.
+    pub errors: u64,
+    /// Median CPU time one task's kernel actually took, in ms (thread CPU clock where the
+    /// runtime has one), so a gap to the model can be told apart: runtime or machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_measured_ms: Option<f64>,
+    /// Order-independent checksum of all tasks' kernel results, in hex; equal across strategies
+    /// for the same workload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+/// What a point was measured for, before its samples are known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointSpec {
+    /// Strategy identifier.
+    pub strategy: String,
+    /// Number of tasks.
+    pub tasks: u32,
+    /// Pool size, where the strategy has one.
+    pub workers: Option<u32>,
+    /// Fetch delay, ms.
+    pub io_ms: f64,
+    /// CPU per task, ms.
+    pub cpu_ms: f64,
+    /// Kernel iterations per task.
+    pub cpu_iters: Option<u64>,
+    /// Kernel used.
+    pub kernel: Option<String>,
+    /// Payload size, bytes.
+    pub payload_bytes: u64,
+}
+
+impl Point {
+    /// Builds a point from its spec, its samples, the model's prediction and its error count.
+    /// Returns `None` if `samples_ms` is empty or holds a non-finite value.
+    pub fn new(spec: PointSpec, samples_ms: Vec<f64>, model_ms: f64, errors: u64) -> Option<Point> {
+        let s = Summary::of(&samples_ms)?;
+        Some(Point {
+            strategy: spec.strategy,
+            tasks: spec.tasks,
+            workers: spec.workers,
+            io_ms: spec.io_ms,
+            cpu_ms: spec.cpu_ms,
+            cpu_iters: spec.cpu_iters,
+            kernel: spec.kernel,
+            payload_bytes: spec.payload_bytes,
+            samples_ms,
+            median_ms: s.median,
+            min_ms: s.min,
+            max_ms: s.max,
+            model_ms,
+            efficiency: model::efficiency(model_ms, s.median),
+            errors,
+            cpu_measured_ms: None,
+            checksum: None,
+        })
+    }
+}
+
+/// A whole report: where and when it was measured, and its points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Format version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// Version of the program that wrote it.
+    pub tool_version: String,
+    /// Which program wrote it.
+    pub runtime: ReportRuntime,
+    /// Where it was measured.
+    pub machine: Machine,
+    /// When it was written (RFC 3339, UTC), supplied by the caller: core reads no clock.
+    pub created_at: String,
+    /// A human title, e.g. the experiment or lesson.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The measured points, in the order they were measured.
+    pub points: Vec<Point>,
+}
+
+/// Why a report could not be loaded.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ReportError {
+    /// The file is larger than [`MAX_REPORT_BYTES`].
+    #[error("the report is {got} bytes; at most {max} bytes are read")]
+    TooLarge {
+        /// Its size.
+        got: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The JSON does not parse or has the wrong shape.
+    #[error("not a gilwall report: {0}")]
+    Malformed(String),
+    /// A different format version.
+    #[error(
+        "the report has schema_version {got}, but this gilwall reads version {SCHEMA_VERSION}{hint}"
+    )]
+    WrongVersion {
+        /// The version found.
+        got: u64,
+        /// What to do about it.
+        hint: &'static str,
+    },
+    /// A value out of range.
+    #[error("point {index}: {problem}")]
+    BadPoint {
+        /// Index of the point, from 0.
+        index: usize,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Too many points.
+    #[error("the report has {got} points; at most {MAX_POINTS} are read")]
+    TooManyPoints {
+        /// How many it has.
+        got: usize,
+    },
+}
+
+impl Report {
+    /// An empty report for `runtime` on `machine`, written at `created_at`.
+    pub fn new(runtime: ReportRuntime, machine: Machine, created_at: String) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool_version: crate::VERSION.to_string(),
+            runtime,
+            machine,
+            created_at,
+            title: None,
+            points: Vec::new(),
+        }
+    }
+
+    /// Serialises the report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        // A report holds only strings, numbers and finite floats (checked when points are
+        // built), all of which serialise.
+        serde_json::to_string_pretty(self).expect("a report always serialises")
+    }
+
+    /// Parses and checks a report, with an error that says what is wrong and where.
+    pub fn from_json(bytes: &[u8]) -> Result<Report, ReportError> {
+        if bytes.len() > MAX_REPORT_BYTES {
+            return Err(ReportError::TooLarge {
+                got: bytes.len(),
+                max: MAX_REPORT_BYTES,
+            });
+        }
+        // Read the version first, so an old or new file gets the right message rather than a
+        // complaint about a missing field.
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: Option<serde_json::Value>,
+        }
+        let v: Version =
+            serde_json::from_slice(bytes).map_err(|e| ReportError::Malformed(e.to_string()))?;
+        match v.schema_version.as_ref().and_then(|v| v.as_u64()) {
+            Some(n) if n == SCHEMA_VERSION as u64 => {}
+            Some(n) => {
+                let hint = if n > SCHEMA_VERSION as u64 {
+                    ": it was written by a newer gilwall; update this one"
+                } else {
+                    ": it was written by an older gilwall; re-run the measurement"
+                };
+                return Err(ReportError::WrongVersion { got: n, hint });
+            }
+            None => {
+                return Err(ReportError::Malformed(
+                    "missing or non-integer \"schema_version\"".to_string(),
+                ));
+            }
+        }
+        let report: Report =
+            serde_json::from_slice(bytes).map_err(|e| ReportError::Malformed(e.to_string()))?;
+        report.check()?;
+        Ok(report)
+    }
+
+    /// Checks every point's values are in range.
+    pub fn check(&self) -> Result<(), ReportError> {
+        if self.points.len() > MAX_POINTS {
+            return Err(ReportError::TooManyPoints {
+                got: self.points.len(),
+            });
+        }
+        for (index, p) in self.points.iter().enumerate() {
+            let bad = |problem: String| ReportError::BadPoint { index, problem };
+            if p.strategy.is_empty() || p.strategy.len() > 64 {
+                return Err(bad("strategy must be 1 to 64 characters".into()));
+            }
+            if p.tasks == 0 {
+                return Err(bad("tasks must be at least 1".into()));
+            }
+            if p.samples_ms.is_empty() || p.samples_ms.len() > MAX_SAMPLES {
+                return Err(bad(format!(
+                    "samples_ms must hold 1 to {MAX_SAMPLES} values"
+                )));
+            }
+            let numbers = [
+                ("io_ms", p.io_ms),
+                ("cpu_ms", p.cpu_ms),
+                ("median_ms", p.median_ms),
+                ("min_ms", p.min_ms),
+                ("max_ms", p.max_ms),
+                ("model_ms", p.model_ms),
+                ("efficiency", p.efficiency),
+            ];
+            for (name, value) in numbers
+                .into_iter()
+                .chain(p.samples_ms.iter().map(|&s| ("samples_ms", s)))
+            {
+                if !value.is_finite() || value < 0.0 {
+                    return Err(bad(format!(
+                        "{name} must be a finite number ≥ 0, got {value}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample_report() -> Report {
+        let mut r = Report::new(
+            ReportRuntime::Native,
+            Machine {
+                cores: 2,
+                cpu_model: Some("Test CPU".into()),
+                os: Some("linux".into()),
+                ..Machine::default()
+            },
+            "2026-11-26T00:00:00Z".into(),
+        );
+        let spec = PointSpec {
+            strategy: "async".into(),
+            tasks: 4,
+            workers: None,
+            io_ms: 100.0,
+            cpu_ms: 50.0,
+            cpu_iters: Some(12345),
+            kernel: Some("sqrt".into()),
+            payload_bytes: 1024,
+        };
+        let mut p = Point::new(spec, vec![310.0, 305.0, 320.0], 300.0, 0).unwrap();
+        p.checksum = Some("00ff".into());
+        p.cpu_measured_ms = Some(51.0);
+        r.points.push(p);
+        r
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let r = sample_report();
+        let back = Report::from_json(r.to_json().as_bytes()).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.points[0].median_ms, 310.0);
+        assert!((back.points[0].efficiency - 300.0 / 310.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reports_validate_against_the_published_schema() {
+        let schema: serde_json::Value = serde_json::from_str(JSON_SCHEMA).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let good: serde_json::Value = serde_json::from_str(&sample_report().to_json()).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&good)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        // The schema is not vacuous: these must fail it.
+        for breakage in [
+            |v: &mut serde_json::Value| v["schema_version"] = 2.into(),
+            |v: &mut serde_json::Value| v["points"][0]["samples_ms"] = serde_json::json!([]),
+            |v: &mut serde_json::Value| v["points"][0]["tasks"] = 0.into(),
+            |v: &mut serde_json::Value| v["runtime"] = "jvm".into(),
+            |v: &mut serde_json::Value| {
+                v["points"][0].as_object_mut().unwrap().remove("model_ms");
+            },
+        ] {
+            let mut bad = good.clone();
+            breakage(&mut bad);
+            assert!(!validator.is_valid(&bad), "schema accepted {bad}");
+        }
+    }
+
+    #[test]
+    fn loading_names_what_is_wrong() {
+        let err = |s: &str| Report::from_json(s.as_bytes()).unwrap_err().to_string();
+        assert!(err("{").starts_with("not a gilwall report"));
+        assert!(err("{}").contains("schema_version"));
+        assert!(err(r#"{"schema_version": 9}"#).contains("newer gilwall"));
+        assert!(err(r#"{"schema_version": 0}"#).contains("older gilwall"));
+        let mut r = sample_report();
+        r.points[0].samples_ms.clear();
+        assert_eq!(
+            err(&r.to_json()),
+            format!("point 0: samples_ms must hold 1 to {MAX_SAMPLES} values")
+        );
+        let mut r = sample_report();
+        r.points[0].model_ms = -1.0;
+        assert!(err(&r.to_json()).contains("model_ms must be a finite number"));
+        let huge = vec![b' '; MAX_REPORT_BYTES + 1];
+        assert!(
+            Report::from_json(&huge)
+                .unwrap_err()
+                .to_string()
+                .contains("at most")
+        );
+    }
+
+    #[test]
+    fn points_need_finite_samples() {
+        let spec = PointSpec {
+            strategy: "serial".into(),
+            tasks: 1,
+            workers: None,
+            io_ms: 0.0,
+            cpu_ms: 0.0,
+            cpu_iters: None,
+            kernel: None,
+            payload_bytes: 0,
+        };
+        assert!(Point::new(spec.clone(), vec![], 1.0, 0).is_none());
+        assert!(Point::new(spec, vec![f64::INFINITY], 1.0, 0).is_none());
+    }
+}
