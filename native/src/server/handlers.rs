@@ -1,0 +1,252 @@
+//! The server's routes: `/delay/{seconds}`, `/features`, `/healthz`, and the page.
+
+use super::ServerConfig;
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+#[derive(Clone)]
+struct AppState {
+    max_delay_ms: f64,
+    max_payload_bytes: u64,
+    in_flight: Arc<Semaphore>,
+    max_in_flight: usize,
+}
+
+/// An error answer: a status and a message saying what was wrong, as JSON `{"error": …}`.
+#[derive(Debug)]
+pub(super) struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn bad_request(msg: String) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg)
+}
+
+pub(super) fn router(config: &ServerConfig) -> Router {
+    let state = AppState {
+        max_delay_ms: config.max_delay_ms,
+        max_payload_bytes: config.max_payload_bytes,
+        in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
+        max_in_flight: config.max_in_flight,
+    };
+    let api = Router::new()
+        .route("/delay/{seconds}", get(delay))
+        .route("/features", get(features))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            limit_in_flight,
+        ))
+        .with_state(state);
+    let app = match &config.www {
+        // ServeDir resolves paths without ever leaving its folder (`..` and encoded forms are
+        // refused) and picks MIME types from extensions, `application/wasm` included.
+        Some(dir) => {
+            api.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
+        }
+        None => api.fallback(not_found),
+    };
+    app
+        // Cross-origin isolation: required for SharedArrayBuffer (wasm threads) in the page.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-embedder-policy"),
+            HeaderValue::from_static("require-corp"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server hit a bug; please report it".into(),
+            )
+            .into_response()
+        }))
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no such endpoint: {}; try /delay/1, /features or /healthz",
+            uri.path()
+        ),
+    )
+}
+
+/// Refuses work beyond `max_in_flight` with 503 rather than queueing without bound.
+async fn limit_in_flight(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match state.in_flight.clone().try_acquire_owned() {
+        Ok(_permit) => next.run(req).await,
+        Err(_) => ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the server already has {} requests in flight (its --max-in-flight); retry later or raise the cap",
+                state.max_in_flight
+            ),
+        )
+        .into_response(),
+    }
+}
+
+/// Parses a delay in ms and checks it against the cap.
+fn parse_delay_ms(what: &str, raw: &str, scale: f64, max_ms: f64) -> Result<f64, ApiError> {
+    let value: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| bad_request(format!("{what} must be a number, got {raw:?}")))?;
+    let ms = value * scale;
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(bad_request(format!(
+            "{what} must be a finite number ≥ 0, got {raw:?}"
+        )));
+    }
+    if ms > max_ms {
+        return Err(bad_request(format!(
+            "{what} {raw} is above the server's cap of {} s (gilwall serve --max-delay-s)",
+            max_ms / 1000.0
+        )));
+    }
+    Ok(ms)
+}
+
+/// `GET /delay/{seconds}` as httpbin: waits, then echoes the request.
+async fn delay(
+    State(state): State<AppState>,
+    Path(seconds): Path<String>,
+    Query(args): Query<BTreeMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let ms = parse_delay_ms("the delay (seconds)", &seconds, 1000.0, state.max_delay_ms)?;
+    tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+    let headers: Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                title_case(k.as_str()),
+                Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            )
+        })
+        .collect();
+    let host = headers
+        .get("Host")
+        .and_then(Value::as_str)
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    Ok(Json(json!({
+        "args": args,
+        "data": "",
+        "files": {},
+        "form": {},
+        "headers": headers,
+        "origin": peer.ip().to_string(),
+        "url": format!("http://{host}{uri}"),
+    })))
+}
+
+/// httpbin writes header names in title case (`User-Agent`).
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// `GET /features?delay_ms=…&size=…&seed=…`: after the delay, a deterministic feature payload
+/// of about `size` bytes. The payload is built while the delay runs, on a blocking thread, so
+/// building a large one neither delays other requests nor adds to this one's time.
+async fn features(
+    State(state): State<AppState>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let delay_ms = match q.get("delay_ms") {
+        Some(raw) => parse_delay_ms("delay_ms", raw, 1.0, state.max_delay_ms)?,
+        None => 0.0,
+    };
+    let size: u64 = match q.get("size") {
+        Some(raw) => raw.trim().parse().map_err(|_| {
+            bad_request(format!("size must be a whole number of bytes, got {raw:?}"))
+        })?,
+        None => 1024,
+    };
+    if size > state.max_payload_bytes {
+        return Err(bad_request(format!(
+            "size {size} is above the server's cap of {} bytes (gilwall serve --max-payload-kb)",
+            state.max_payload_bytes
+        )));
+    }
+    let seed: u64 = match q.get("seed") {
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| bad_request(format!("seed must be a whole number ≥ 0, got {raw:?}")))?,
+        None => 0,
+    };
+    let build =
+        tokio::task::spawn_blocking(move || gilwall_core::payload::generate(seed, size as usize));
+    let (body, ()) = tokio::join!(
+        build,
+        tokio::time::sleep(Duration::from_secs_f64(delay_ms / 1000.0))
+    );
+    let body = body.map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("payload builder failed: {e}"),
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_are_title_cased() {
+        assert_eq!(title_case("user-agent"), "User-Agent");
+        assert_eq!(title_case("host"), "Host");
+        assert_eq!(title_case("x-a-b"), "X-A-B");
+    }
+
+    #[test]
+    fn delays_are_parsed_and_capped() {
+        assert_eq!(
+            parse_delay_ms("d", "0.2", 1000.0, 10_000.0).ok(),
+            Some(200.0)
+        );
+        for bad in ["-1", "abc", "NaN", "inf", "11", "1e9", ""] {
+            let e = parse_delay_ms("d", bad, 1000.0, 10_000.0).expect_err(bad);
+            assert_eq!(e.0, StatusCode::BAD_REQUEST, "{bad}");
+            assert!(!e.1.is_empty());
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The embedded feature server: an httpbin-compatible `/delay/{seconds}`, the `/features`
+//! payload endpoint, `/healthz`, and (for `gilwall serve`) the demo page from `www/`.
+//!
+//! It plays the role of `httpbin.org` and the feature store in the article, on loopback, so a
+//! run needs no internet. Shaped like mini-redis: [`run`] takes a bound listener and a shutdown
+//! future, so tests bind `127.0.0.1:0` and never fight over ports.
+//!
+//! **Architecture Invariant:** the server binds loopback unless told otherwise, caps every input
+//! (delay, payload size, requests in flight, time to send headers) and never serves a file
+//! outside the `www` folder it was given.
+
+mod handlers;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpSocket};
+use tower::ServiceExt;
+
+/// The server's limits and options. Every cap has a `gilwall serve` flag.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Longest delay `/delay` and `/features` accept, in ms (`--max-delay-s`).
+    pub max_delay_ms: f64,
+    /// Largest payload `/features` generates, in bytes (`--max-payload-kb`).
+    pub max_payload_bytes: u64,
+    /// Most requests handled at once; more get 503 (`--max-in-flight`).
+    pub max_in_flight: usize,
+    /// Time a client has to send its request headers (`--header-timeout-ms`).
+    pub header_timeout: Duration,
+    /// Folder served at `/` (the demo page), if any.
+    pub www: Option<PathBuf>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_delay_ms: 10_000.0,
+            max_payload_bytes: gilwall_core::workload::limits::MAX_PAYLOAD_BYTES,
+            max_in_flight: 16_384,
+            header_timeout: Duration::from_secs(10),
+            www: None,
+        }
+    }
+}
+
+/// Accept backlog for the listener: large enough that a burst of a few thousand connects is
+/// not left to TCP's one-second retry (see DESIGN.md, `somaxconn` is 4096 here).
+pub const BACKLOG: u32 = 4096;
+
+/// Binds a TCP listener on `addr` with [`BACKLOG`].
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
+/// The server's routes, without the connection handling (tests call it in-process).
+pub fn router(config: &ServerConfig) -> Router {
+    handlers::router(config)
+}
+
+/// Serves on `listener` until `shutdown` completes. Connections still open then are dropped.
+pub async fn run(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = router(&config);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .keep_alive(true);
+    let http = Arc::new(http);
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    // Running out of descriptors or a reset before accept must not stop the
+                    // server; back off briefly and go on.
+                    Err(_) => { tokio::time::sleep(Duration::from_millis(5)).await; continue; }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = app.clone().map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req.map(axum::body::Body::new)
+                });
+                let http = http.clone();
+                connections.spawn(async move {
+                    // A client that misbehaves (slow headers, a reset) only ends its own
+                    // connection; there is nothing to report to anyone.
+                    let _ = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)).await;
+                });
+            }
+            // Reap finished connections so the set does not grow without bound.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.abort_all();
+    Ok(())
+}
+
+/// A server running in the background of this process, as every command but `serve` uses it.
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Starts a server on a free port of 127.0.0.1 on the current tokio runtime.
+    pub async fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
+        let listener = bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(run(listener, config, async move {
+            let _ = rx.await;
+        }));
+        Ok(RunningServer {
+            addr,
+            stop: Some(tx),
+            task,
+        })
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        match (&mut self.task).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}

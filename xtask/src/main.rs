@@ -1,0 +1,60 @@
+//! gilwall's tasks: `cargo xtask test` runs every test the project has.
+//!
+//! Steps that need more than cargo (the wasm target, later the browser) install it themselves
+//! where they can and say plainly what is missing where they cannot.
+
+mod test;
+
+use anyhow::{Result, bail};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test::all(),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(anyhow::anyhow!("unknown task {other:?}\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const HELP: &str = "\
+cargo xtask <task>
+
+tasks:
+  test    run every test: the workspace's cargo tests and core's wasm32 build check
+";
+
+/// Runs `cmd`, echoing it first, and fails if it fails.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: $ {cmd:?}");
+    let status = cmd.status().map_err(|e| anyhow::anyhow!("cannot start {cmd:?}: {e}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed ({status})");
+    }
+    Ok(())
+}
+
+/// The cargo that runs this task (so a `cargo +nightly xtask` stays on nightly).
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Makes sure rustup's `target` is installed for the active toolchain.
+pub fn ensure_target(target: &str) -> Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) => Ok(()),
+        Ok(_) => run(Command::new("rustup").args(["target", "add", target])),
+        Err(_) => bail!("rustup is not on PATH; install the {target} target for your toolchain by hand"),
+    }
+}
