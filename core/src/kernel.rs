@@ -48,10 +48,9 @@ impl Kernel {
     /// Runs `iterations` of this kernel for task `seed` over the fetched `body`, returning the
     /// task's checksum.
     pub fn run(self, body: &[u8], seed: u64, iterations: u64) -> Result<u64, KernelError> {
-        match self {
-            Kernel::Sqrt => Ok(sqrt_loop(noise_for(seed), iterations).to_bits()),
-            Kernel::Features => features(body, iterations),
-        }
+        let mut work = Work::new(self, body, seed)?;
+        work.step(iterations);
+        Ok(work.finish())
     }
 }
 
@@ -91,18 +90,79 @@ pub fn noise_for(seed: u64) -> f64 {
 /// The article's CPU loop: `result += (12345.6789 * noise) ** 0.5`, `iterations` times.
 ///
 /// CPython evaluates the same square root every time; a compiler would hoist that loop-invariant
-/// expression and leave only additions, so the argument moves by `i` each iteration. The result
+/// expression and leave only additions, so the argument moves by 1 each iteration. The result
 /// is returned (and the inputs pass through [`black_box`] once), which keeps the loop alive
 /// without forcing a memory round trip per iteration.
 pub fn sqrt_loop(noise: f64, iterations: u64) -> f64 {
-    let base = black_box(12345.6789 * noise);
-    let mut result = 0.0f64;
-    let mut x = base;
+    sqrt_steps(0.0, black_box(12345.6789 * noise), iterations).0
+}
+
+/// `iterations` steps of the square-root loop from state `(result, x)`; returns the new state.
+fn sqrt_steps(mut result: f64, mut x: f64, iterations: u64) -> (f64, f64) {
     for _ in 0..black_box(iterations) {
         result += x.sqrt();
         x += 1.0;
     }
-    result
+    (result, x)
+}
+
+/// A kernel computation that can be run in slices: the `gil` strategy computes a slice, then
+/// hands the lock over, as CPython does every switch interval. Running it in one slice or many
+/// gives the same checksum.
+#[derive(Debug, Clone)]
+pub struct Work {
+    state: WorkState,
+}
+
+#[derive(Debug, Clone)]
+enum WorkState {
+    Sqrt { result: f64, x: f64 },
+    Features { rows: Vec<(u64, Vec<f64>)>, buckets: [f64; BUCKETS], pass: u64 },
+}
+
+impl Work {
+    /// Prepares `kernel` for task `seed` over `body` (the `features` kernel parses it here).
+    pub fn new(kernel: Kernel, body: &[u8], seed: u64) -> Result<Work, KernelError> {
+        let state = match kernel {
+            Kernel::Sqrt => WorkState::Sqrt { result: 0.0, x: black_box(12345.6789 * noise_for(seed)) },
+            Kernel::Features => {
+                let parsed: Payload = serde_json::from_slice(body)
+                    .map_err(|e| KernelError::BadPayload(e.to_string()))?;
+                if parsed.rows.is_empty() {
+                    return Err(KernelError::EmptyPayload);
+                }
+                let rows = parsed.rows.into_iter().map(|r| (fnv1a(r.category.as_bytes()), r.values)).collect();
+                WorkState::Features { rows, buckets: [0.0; BUCKETS], pass: 0 }
+            }
+        };
+        Ok(Work { state })
+    }
+
+    /// Runs `iterations` more iterations.
+    pub fn step(&mut self, iterations: u64) {
+        match &mut self.state {
+            WorkState::Sqrt { result, x } => (*result, *x) = sqrt_steps(*result, *x, iterations),
+            WorkState::Features { rows, buckets, pass } => {
+                for _ in 0..iterations {
+                    features_pass(rows, buckets, *pass);
+                    *pass += 1;
+                }
+            }
+        }
+    }
+
+    /// The checksum of the work done (the `features` kernel always makes at least one pass).
+    pub fn finish(mut self) -> u64 {
+        match &mut self.state {
+            WorkState::Sqrt { result, .. } => result.to_bits(),
+            WorkState::Features { rows, buckets, pass } => {
+                if *pass == 0 {
+                    features_pass(rows, buckets, 0);
+                }
+                buckets.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| payload::mix64(h ^ b.to_bits()))
+            }
+        }
+    }
 }
 
 /// Number of hash buckets categories fall into.
@@ -113,41 +173,25 @@ pub const BUCKETS: usize = 64;
 /// category into one of [`BUCKETS`] buckets (salted by the pass) and accumulating weighted
 /// sums. The checksum mixes the bits of every bucket's sum.
 pub fn features(body: &[u8], passes: u64) -> Result<u64, KernelError> {
-    let parsed: Payload =
-        serde_json::from_slice(body).map_err(|e| KernelError::BadPayload(e.to_string()))?;
-    if parsed.rows.is_empty() {
-        return Err(KernelError::EmptyPayload);
-    }
-    let category_hashes: Vec<u64> = parsed
-        .rows
-        .iter()
-        .map(|r| fnv1a(r.category.as_bytes()))
-        .collect();
-    let mut buckets = [0.0f64; BUCKETS];
-    for pass in 0..passes.max(1) {
-        let weight = 1.0 + (pass % 7) as f64 / 8.0;
-        for (row, &hash) in parsed.rows.iter().zip(&category_hashes) {
-            let n = row.values.len().max(1) as f64;
-            let mean = row.values.iter().sum::<f64>() / n;
-            let var = row
-                .values
-                .iter()
-                .map(|v| (v - mean) * (v - mean))
-                .sum::<f64>()
-                / n;
-            let inv_std = 1.0 / (var + 1e-12).sqrt();
-            let bucket = (payload::mix64(hash ^ pass) % BUCKETS as u64) as usize;
-            let mut acc = 0.0;
-            for (i, v) in row.values.iter().enumerate() {
-                let z = (v - mean) * inv_std;
-                acc += z * z * weight + z * (i as f64 + 1.0) / n;
-            }
-            buckets[bucket] += acc;
+    Kernel::Features.run(body, 0, passes)
+}
+
+/// One pass of the `features` kernel over prepared rows `(category hash, values)`.
+fn features_pass(rows: &[(u64, Vec<f64>)], buckets: &mut [f64; BUCKETS], pass: u64) {
+    let weight = 1.0 + (pass % 7) as f64 / 8.0;
+    for (hash, values) in rows {
+        let n = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+        let inv_std = 1.0 / (var + 1e-12).sqrt();
+        let bucket = (payload::mix64(hash ^ pass) % BUCKETS as u64) as usize;
+        let mut acc = 0.0;
+        for (i, v) in values.iter().enumerate() {
+            let z = (v - mean) * inv_std;
+            acc += z * z * weight + z * (i as f64 + 1.0) / n;
         }
+        buckets[bucket] += acc;
     }
-    Ok(buckets.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        payload::mix64(h ^ b.to_bits())
-    }))
 }
 
 /// FNV-1a over bytes: a small, portable string hash.
@@ -211,6 +255,19 @@ mod tests {
     fn more_passes_change_the_checksum() {
         let body = payload::generate(1, 2048);
         assert_ne!(features(&body, 1).unwrap(), features(&body, 2).unwrap());
+    }
+
+    #[test]
+    fn work_in_slices_equals_work_in_one_go() {
+        let body = payload::generate(3, 2048);
+        for kernel in Kernel::ALL {
+            let whole = kernel.run(&body, 5, 100).unwrap();
+            let mut w = Work::new(kernel, &body, 5).unwrap();
+            for slice in [1, 9, 40, 0, 50] {
+                w.step(slice);
+            }
+            assert_eq!(w.finish(), whole, "{kernel}");
+        }
     }
 
     #[test]

@@ -6,12 +6,19 @@
 //! runs under tokio's current-thread runtime and under the browser's event loop.
 
 use crate::kernel::Kernel;
+use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 /// A monotonic clock in milliseconds, supplied by the runtime (core reads no clock itself).
 pub trait Clock {
     /// Milliseconds since an arbitrary, fixed origin.
     fn now_ms(&self) -> f64;
+
+    /// CPU time the calling thread has used, in ms, where the runtime can tell (natively, the
+    /// thread CPU clock); `None` where it cannot (the browser).
+    fn thread_cpu_ms(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// Fetches a URL and returns its body, supplied by the runtime.
@@ -26,8 +33,8 @@ pub trait Fetcher {
     fn fetch(&self, url: &str) -> impl Future<Output = Result<Vec<u8>, Self::Error>>;
 }
 
-/// What one task does.
-#[derive(Debug, Clone, PartialEq)]
+/// What one task does. Serialisable, so it can cross to a worker process or a Web Worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskSpec {
     /// The task's number within its point, from 0; also the seed of its payload and noise.
     pub index: u32,
@@ -50,6 +57,8 @@ pub struct TaskOutcome {
     pub fetched_at_ms: f64,
     /// Wall time the kernel took.
     pub cpu_ms: f64,
+    /// CPU time the kernel took, where the clock can tell.
+    pub cpu_time_ms: Option<f64>,
 }
 
 /// The article's `prepare_feature_batch`: fetch, then compute. A failed fetch is reported in
@@ -67,14 +76,18 @@ pub async fn run_task<F: Fetcher, C: Clock>(
             result: Err(format!("fetch {} failed: {e}", spec.url)),
             fetched_at_ms,
             cpu_ms: 0.0,
+            cpu_time_ms: None,
         },
         Ok(body) => {
+            let cpu0 = clock.thread_cpu_ms();
             let result = compute(&body, spec);
+            let cpu_time_ms = cpu0.zip(clock.thread_cpu_ms()).map(|(a, b)| b - a);
             TaskOutcome {
                 index: spec.index,
                 result,
                 fetched_at_ms,
                 cpu_ms: clock.now_ms() - fetched_at_ms,
+                cpu_time_ms,
             }
         }
     }

@@ -26,6 +26,10 @@ impl Clock for InstantClock {
     fn now_ms(&self) -> f64 {
         self.0.elapsed().as_secs_f64() * 1000.0
     }
+
+    fn thread_cpu_ms(&self) -> Option<f64> {
+        Some(thread_cpu_ms()).filter(|t| t.is_finite())
+    }
 }
 
 /// CPU time the calling thread has used, in ms (its own clock, not wall time), so a report can
