@@ -116,23 +116,41 @@ pub struct Work {
 
 #[derive(Debug, Clone)]
 enum WorkState {
-    Sqrt { result: f64, x: f64 },
-    Features { rows: Vec<(u64, Vec<f64>)>, buckets: [f64; BUCKETS], pass: u64 },
+    Sqrt {
+        result: f64,
+        x: f64,
+    },
+    Features {
+        rows: Vec<(u64, Vec<f64>)>,
+        buckets: Box<[f64; BUCKETS]>,
+        pass: u64,
+    },
 }
 
 impl Work {
     /// Prepares `kernel` for task `seed` over `body` (the `features` kernel parses it here).
     pub fn new(kernel: Kernel, body: &[u8], seed: u64) -> Result<Work, KernelError> {
         let state = match kernel {
-            Kernel::Sqrt => WorkState::Sqrt { result: 0.0, x: black_box(12345.6789 * noise_for(seed)) },
+            Kernel::Sqrt => WorkState::Sqrt {
+                result: 0.0,
+                x: black_box(12345.6789 * noise_for(seed)),
+            },
             Kernel::Features => {
                 let parsed: Payload = serde_json::from_slice(body)
                     .map_err(|e| KernelError::BadPayload(e.to_string()))?;
                 if parsed.rows.is_empty() {
                     return Err(KernelError::EmptyPayload);
                 }
-                let rows = parsed.rows.into_iter().map(|r| (fnv1a(r.category.as_bytes()), r.values)).collect();
-                WorkState::Features { rows, buckets: [0.0; BUCKETS], pass: 0 }
+                let rows = parsed
+                    .rows
+                    .into_iter()
+                    .map(|r| (fnv1a(r.category.as_bytes()), r.values))
+                    .collect();
+                WorkState::Features {
+                    rows,
+                    buckets: Box::new([0.0; BUCKETS]),
+                    pass: 0,
+                }
             }
         };
         Ok(Work { state })
@@ -142,7 +160,11 @@ impl Work {
     pub fn step(&mut self, iterations: u64) {
         match &mut self.state {
             WorkState::Sqrt { result, x } => (*result, *x) = sqrt_steps(*result, *x, iterations),
-            WorkState::Features { rows, buckets, pass } => {
+            WorkState::Features {
+                rows,
+                buckets,
+                pass,
+            } => {
                 for _ in 0..iterations {
                     features_pass(rows, buckets, *pass);
                     *pass += 1;
@@ -155,11 +177,17 @@ impl Work {
     pub fn finish(mut self) -> u64 {
         match &mut self.state {
             WorkState::Sqrt { result, .. } => result.to_bits(),
-            WorkState::Features { rows, buckets, pass } => {
+            WorkState::Features {
+                rows,
+                buckets,
+                pass,
+            } => {
                 if *pass == 0 {
                     features_pass(rows, buckets, 0);
                 }
-                buckets.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| payload::mix64(h ^ b.to_bits()))
+                buckets.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    payload::mix64(h ^ b.to_bits())
+                })
             }
         }
     }

@@ -1,11 +1,17 @@
 //! The command line: clap definitions and the dispatch to each subcommand.
 
+use crate::blog::{self, BlogConfig};
+use crate::export::{self, Exporter, chart::Chart, csv::Csv, json::Json, markdown::Markdown};
 use crate::machine::{self, InstantClock};
 use crate::server::{self, ServerConfig};
+use crate::sweep::{Bench, SweepConfig};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use gilwall_core::calibrate::calibrate;
-use gilwall_core::{Kernel, payload};
+use gilwall_core::workload;
+use gilwall_core::{CpuSpec, Kernel, Runtime, StrategyId, payload};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,6 +32,24 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run strategies over a sweep of task counts and compare each point with the model.
+    ///
+    /// Starts the embedded feature server on a free loopback port (unless --url names another),
+    /// calibrates the CPU kernel, then runs every strategy at every N. Prints a table (median,
+    /// min–max, the model's ideal and the efficiency) and a verdict per strategy; writes JSON,
+    /// CSV, Markdown or an SVG chart on request (`-` for stdout).
+    ///
+    /// Strategies: serial (article step 1), async (steps 2-3: one event loop), gil (step 3:
+    /// threads under one lock), threads (step 5: free threads), processes (step 4: a process
+    /// pool), multicore (Go's goroutines), async-rayon (async I/O, CPU on a pool).
+    Run(Box<RunArgs>),
+    /// Reproduce the article: its five experiments plus the Go analog, in about a minute.
+    ///
+    /// Writes, per experiment, a JSON report, an SVG chart and a Markdown summary into --out,
+    /// plus index.md that walks through them.
+    Blog(BlogArgs),
+    /// Draw saved reports (from the CLI, the page or the Python companion) on one chart.
+    Plot(PlotArgs),
     /// Serve the feature endpoints and the demo page.
     ///
     /// Endpoints: GET /delay/{seconds} (httpbin-compatible), GET /features?delay_ms=&size=&seed=
@@ -37,6 +61,134 @@ pub enum Command {
     /// Every run calibrates itself, so `--cpu-ms 100` means 100 ms of work on any machine; this
     /// command shows what that amounts to here.
     Calibrate(CalibrateArgs),
+    /// (internal) A worker process of the `processes` strategy: reads tasks on stdin.
+    #[command(hide = true)]
+    Worker,
+}
+
+/// Options of `gilwall run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Strategies to run, comma-separated.
+    #[arg(long = "strategy", short = 's', value_delimiter = ',', value_parser = parse_native_strategy,
+          default_value = "serial,async,gil,threads,processes,multicore,async-rayon", value_name = "LIST")]
+    pub strategies: Vec<StrategyId>,
+    /// Task counts N, comma-separated (the article sweeps 1..32).
+    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_tasks, default_value = "1,2,4,8,16", value_name = "LIST")]
+    pub tasks: Vec<u32>,
+    /// Delay of one fetch, in ms (the article: 1000).
+    #[arg(long, default_value_t = 200.0, value_parser = parse_io_ms, allow_negative_numbers = true, value_name = "MS")]
+    pub io_ms: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub cpu: CpuArgs,
+    /// CPU kernel: sqrt (the article's loop) or features (preprocess the fetched JSON).
+    #[arg(long, default_value = "sqrt", value_parser = parse_kernel, value_name = "KERNEL")]
+    pub kernel: Kernel,
+    /// Size of each fetched feature payload, in KiB (used by the features kernel).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=16 * 1024), value_name = "KB")]
+    pub payload_kb: u64,
+    /// Measured runs per point; the median is reported.
+    #[arg(long, default_value_t = 1, value_parser = parse_repeats, value_name = "N")]
+    pub repeats: u32,
+    /// Unmeasured runs per point before the measured ones.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100), value_name = "N")]
+    pub warmup: u32,
+    /// Pool size for threads, gil and processes (default: one per task, as the article).
+    #[arg(long, value_parser = parse_workers, value_name = "N")]
+    pub workers: Option<u32>,
+    /// The gil strategy's switch interval, in ms (CPython's default: 5).
+    #[arg(long, default_value_t = 5.0, value_parser = parse_switch_interval, value_name = "MS")]
+    pub switch_interval_ms: f64,
+    /// Per-request timeout, in ms (default: the delay plus 30 s).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3_600_000), value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+    /// Use this httpbin-compatible server instead of the embedded one (the features kernel
+    /// needs gilwall's own /features endpoint).
+    #[arg(long, value_parser = parse_url, value_name = "URL")]
+    pub url: Option<String>,
+    /// A title for the report and chart.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Write the report as JSON (the shared format; saved after every point).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Write the points as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Write a Markdown summary (table and verdicts).
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// Draw duration vs tasks as an SVG chart, the model dashed.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+    /// The embedded server's caps.
+    #[command(flatten, next_help_heading = "Embedded server limits")]
+    pub limits: ServerLimits,
+}
+
+/// How much CPU work each task does; at most one of these.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct CpuArgs {
+    /// CPU work per task in ms, calibrated here; 0 is I/O only (the article's step 2).
+    #[arg(long, value_parser = parse_cpu_ms, allow_negative_numbers = true, value_name = "MS")]
+    pub cpu_ms: Option<f64>,
+    /// CPU work as a fraction of the fetch delay (the article's fraction_of_io; default 0.5).
+    #[arg(long, value_parser = parse_cpu_ratio, allow_negative_numbers = true, value_name = "R")]
+    pub cpu_ratio: Option<f64>,
+    /// A fixed number of kernel iterations per task, to compare runtimes' raw speed.
+    #[arg(long, value_parser = parse_cpu_iters, value_name = "N")]
+    pub cpu_iters: Option<u64>,
+}
+
+impl CpuArgs {
+    /// The CPU spec these flags ask for (half the I/O time when none is given).
+    pub fn spec(&self) -> CpuSpec {
+        match (self.cpu_ms, self.cpu_ratio, self.cpu_iters) {
+            (Some(ms), _, _) => CpuSpec::Ms(ms),
+            (_, Some(r), _) => CpuSpec::Ratio(r),
+            (_, _, Some(n)) => CpuSpec::Iters(n),
+            _ => CpuSpec::Ratio(0.5),
+        }
+    }
+}
+
+/// Options of `gilwall blog`.
+#[derive(Debug, Args)]
+pub struct BlogArgs {
+    /// Delay of one fetch, in ms (the article uses 1000; 100 keeps the run to about a minute).
+    #[arg(long, default_value_t = 100.0, value_parser = parse_io_ms, allow_negative_numbers = true, value_name = "MS")]
+    pub io_ms: f64,
+    /// Task counts, comma-separated.
+    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_tasks, default_value = "1,2,4,8,16,32", value_name = "LIST")]
+    pub tasks: Vec<u32>,
+    /// CPU work as a fraction of the delay (the article's fraction_of_io).
+    #[arg(long, default_value_t = 0.5, value_parser = parse_cpu_ratio, allow_negative_numbers = true, value_name = "R")]
+    pub cpu_ratio: f64,
+    /// Measured runs per point (more is steadier and slower).
+    #[arg(long, default_value_t = 1, value_parser = parse_repeats, value_name = "N")]
+    pub repeats: u32,
+    /// Folder to write the reports, charts and index into.
+    #[arg(long, default_value = "gilwall-results/blog", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Use this httpbin-compatible server instead of the embedded one.
+    #[arg(long, value_parser = parse_url, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+/// Options of `gilwall plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Saved reports (JSON, any runtime).
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// Where to write the SVG chart.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: PathBuf,
+    /// The chart's title (default: the first report's, or "gilwall").
+    #[arg(long)]
+    pub title: Option<String>,
 }
 
 /// Options of `gilwall serve`.
@@ -119,12 +271,212 @@ pub fn parse_kernel(s: &str) -> Result<Kernel, String> {
     s.parse()
 }
 
+fn parse_native_strategy(s: &str) -> Result<StrategyId, String> {
+    let id: StrategyId = s.trim().parse()?;
+    if !id.info().runtimes.contains(&Runtime::Native) {
+        return Err(format!(
+            "{id} runs only in the browser (open the demo page: cargo xtask serve)"
+        ));
+    }
+    Ok(id)
+}
+
+fn number<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))
+}
+
+fn parse_tasks(s: &str) -> Result<u32, String> {
+    let n: u64 = number(s)?;
+    workload::check_tasks(u32::try_from(n).unwrap_or(u32::MAX)).map_err(|e| e.to_string())
+}
+fn parse_io_ms(s: &str) -> Result<f64, String> {
+    workload::check_io_ms(number(s)?).map_err(|e| e.to_string())
+}
+fn parse_cpu_ms(s: &str) -> Result<f64, String> {
+    workload::check_cpu_ms(number(s)?).map_err(|e| e.to_string())
+}
+fn parse_cpu_ratio(s: &str) -> Result<f64, String> {
+    workload::check_cpu_ratio(number(s)?).map_err(|e| e.to_string())
+}
+fn parse_cpu_iters(s: &str) -> Result<u64, String> {
+    workload::check_cpu_iters(number(s)?).map_err(|e| e.to_string())
+}
+fn parse_repeats(s: &str) -> Result<u32, String> {
+    let n: u64 = number(s)?;
+    workload::check_repeats(u32::try_from(n).unwrap_or(u32::MAX)).map_err(|e| e.to_string())
+}
+fn parse_workers(s: &str) -> Result<u32, String> {
+    let n: u64 = number(s)?;
+    workload::check_workers(u32::try_from(n).unwrap_or(u32::MAX)).map_err(|e| e.to_string())
+}
+fn parse_switch_interval(s: &str) -> Result<f64, String> {
+    let v: f64 = number(s)?;
+    if v.is_finite() && v > 0.0 && v <= 1000.0 {
+        Ok(v)
+    } else {
+        Err(format!("must be more than 0 and at most 1000 ms, got {s}"))
+    }
+}
+fn parse_url(s: &str) -> Result<String, String> {
+    if (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "http://".len() {
+        Ok(s.trim_end_matches('/').to_string())
+    } else {
+        Err(format!("{s:?} is not an http:// or https:// URL"))
+    }
+}
+
+/// A progress bar with an ETA on a terminal; hidden when stderr is piped.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    // The template is a constant that indicatif accepts; a typo would show in every run.
+    let style =
+        ProgressStyle::with_template("{spinner} {msg:<22} [{bar:30}] {percent:>3}%  ETA {eta}")
+            .expect("the progress template is valid")
+            .progress_chars("=> ");
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Calibrate(args) => calibrate_command(args),
+        Command::Run(args) => run_command(*args),
+        Command::Blog(args) => blog_command(args),
+        Command::Plot(args) => plot_command(args),
+        Command::Worker => crate::strategy::processes::worker_main(),
     }
+}
+
+fn run_command(args: RunArgs) -> Result<()> {
+    let config = SweepConfig {
+        strategies: args.strategies.clone(),
+        tasks: args.tasks.clone(),
+        io_ms: args.io_ms,
+        cpu: args.cpu.spec(),
+        kernel: args.kernel,
+        payload_bytes: args.payload_kb * 1024,
+        repeats: args.repeats,
+        warmup: args.warmup,
+        workers: args.workers,
+        switch_interval_ms: args.switch_interval_ms,
+        timeout_ms: args.timeout_ms,
+        title: args.title.clone(),
+    };
+    config.validate()?;
+    if args.url.is_some() && args.kernel == Kernel::Features {
+        eprintln!(
+            "note: the features kernel fetches /features, which only gilwall's own server has"
+        );
+    }
+    let bench = Bench::start(args.url.as_deref(), args.limits.config(None))?;
+    let json_file = args.export_json.as_deref().filter(|p| p.as_os_str() != "-");
+    let report = bench.run(&config, &progress_bar(), |partial| match json_file {
+        // Save after every point, so an interrupted sweep keeps what it measured.
+        Some(path) => export::write(path, &Json.export(std::slice::from_ref(partial))?),
+        None => Ok(()),
+    })?;
+    let reports = std::slice::from_ref(&report);
+    let title = args.title.clone().unwrap_or_else(|| default_title(&config));
+    let exports: [(&Option<PathBuf>, &dyn Exporter); 4] = [
+        (&args.export_json, &Json),
+        (&args.export_csv, &Csv),
+        (&args.export_markdown, &Markdown),
+        (&args.chart, &Chart { title }),
+    ];
+    let mut to_stdout = false;
+    for (path, exporter) in exports {
+        if let Some(path) = path {
+            export::write(path, &exporter.export(reports)?)?;
+            to_stdout |= path.as_os_str() == "-";
+        }
+    }
+    // The table goes to stdout unless an export already does.
+    let summary = format!(
+        "{}\n{}",
+        export::markdown::table(&report),
+        export::markdown::verdicts(&report)
+            .iter()
+            .map(|v| format!("- {v}\n"))
+            .collect::<String>()
+    );
+    if to_stdout {
+        eprint!("{summary}")
+    } else {
+        print!("{summary}")
+    }
+    for (path, what) in [
+        (&args.export_json, "report"),
+        (&args.export_csv, "CSV"),
+        (&args.export_markdown, "summary"),
+        (&args.chart, "chart"),
+    ] {
+        if let Some(p) = path.as_deref().filter(|p| p.as_os_str() != "-") {
+            eprintln!("wrote the {what} to {}", p.display());
+        }
+    }
+    Ok(())
+}
+
+fn default_title(config: &SweepConfig) -> String {
+    let cpu = match config.cpu {
+        CpuSpec::Ms(ms) => format!("{ms} ms CPU"),
+        CpuSpec::Ratio(r) => format!("CPU {r} × I/O"),
+        CpuSpec::Iters(n) => format!("{n} iterations of CPU"),
+    };
+    format!("{} ms fetch + {cpu} per task", config.io_ms)
+}
+
+fn blog_command(args: BlogArgs) -> Result<()> {
+    let bench = Bench::start(args.url.as_deref(), ServerConfig::default())?;
+    let config = BlogConfig {
+        io_ms: args.io_ms,
+        tasks: args.tasks,
+        repeats: args.repeats,
+        cpu_ratio: args.cpu_ratio,
+        out: args.out.clone(),
+    };
+    eprintln!(
+        "gilwall blog: the article's experiments with a {} ms fetch and CPU at {} × the fetch, N = {:?}",
+        config.io_ms, config.cpu_ratio, config.tasks
+    );
+    let written = blog::run(&bench, &config, &progress_bar())?;
+    let index = std::fs::read_to_string(&written[0]).unwrap_or_default();
+    println!("{index}");
+    println!(
+        "Wrote {} and one chart per experiment:",
+        written[0].display()
+    );
+    for p in &written[1..] {
+        println!("  {}", p.display());
+    }
+    Ok(())
+}
+
+fn plot_command(args: PlotArgs) -> Result<()> {
+    let reports = args
+        .reports
+        .iter()
+        .map(|p| export::read_report(p))
+        .collect::<Result<Vec<_>>>()?;
+    let title = args
+        .title
+        .or_else(|| reports[0].title.clone())
+        .unwrap_or_else(|| "gilwall".to_string());
+    export::write(&args.chart, &Chart { title }.export(&reports)?)?;
+    eprintln!(
+        "wrote the chart of {} report(s) to {}",
+        reports.len(),
+        args.chart.display()
+    );
+    Ok(())
 }
 
 fn serve(args: ServeArgs) -> Result<()> {

@@ -1,6 +1,12 @@
 //! The `gilwall` command as a library: the embedded feature server, the native strategies,
 //! sweeps, exports and the CLI, so that tests can call every part directly.
 
+pub mod blog;
 pub mod cli;
+pub mod export;
+pub mod fetch;
 pub mod machine;
 pub mod server;
+pub mod strategy;
+pub mod sweep;
+pub mod verdict;

@@ -37,7 +37,9 @@ tasks:
 /// Runs `cmd`, echoing it first, and fails if it fails.
 pub fn run(cmd: &mut Command) -> Result<()> {
     eprintln!("xtask: $ {cmd:?}");
-    let status = cmd.status().map_err(|e| anyhow::anyhow!("cannot start {cmd:?}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot start {cmd:?}: {e}"))?;
     if !status.success() {
         bail!("{cmd:?} failed ({status})");
     }
@@ -51,10 +53,20 @@ pub fn cargo() -> Command {
 
 /// Makes sure rustup's `target` is installed for the active toolchain.
 pub fn ensure_target(target: &str) -> Result<()> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     match installed {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) => Ok(()),
+        Ok(out)
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == target) =>
+        {
+            Ok(())
+        }
         Ok(_) => run(Command::new("rustup").args(["target", "add", target])),
-        Err(_) => bail!("rustup is not on PATH; install the {target} target for your toolchain by hand"),
+        Err(_) => {
+            bail!("rustup is not on PATH; install the {target} target for your toolchain by hand")
+        }
     }
 }

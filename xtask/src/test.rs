@@ -7,7 +7,13 @@ use anyhow::Result;
 pub fn all() -> Result<()> {
     // Architecture invariant: core compiles for the browser as well as natively.
     ensure_target("wasm32-unknown-unknown")?;
-    run(cargo().args(["check", "--package", "gilwall-core", "--target", "wasm32-unknown-unknown"]))?;
+    run(cargo().args([
+        "check",
+        "--package",
+        "gilwall-core",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
     run(cargo().args(["test", "--workspace"]))?;
     Ok(())
 }

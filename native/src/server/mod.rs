@@ -155,3 +155,44 @@ impl RunningServer {
         }
     }
 }
+
+/// A server on its own small runtime (one worker thread) in the background of a synchronous
+/// program, as `gilwall run` uses it while the strategies run their own runtimes and threads.
+/// Dropping it stops the server.
+pub struct Background {
+    runtime: tokio::runtime::Runtime,
+    server: Option<RunningServer>,
+}
+
+impl Background {
+    /// Starts a server on a free port of 127.0.0.1.
+    pub fn start(config: ServerConfig) -> std::io::Result<Background> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("gilwall-server")
+            .enable_all()
+            .build()?;
+        let server = runtime.block_on(RunningServer::start(config))?;
+        Ok(Background {
+            runtime,
+            server: Some(server),
+        })
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> String {
+        self.server
+            .as_ref()
+            .map(RunningServer::url)
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            // Stopping only fails if the server task panicked, and there is no one to tell.
+            let _ = self.runtime.block_on(server.stop());
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! `gilwall blog`: the article's five experiments, in its order, plus the Go analog.
+//!
+//! Each unique measurement (a strategy with or without CPU work) is taken once and shared by
+//! every experiment that shows it, as the article's figures reuse earlier lines. For each
+//! experiment it writes a JSON report, an SVG chart and a Markdown summary, plus an index.
+
+use crate::export::{self, Exporter, chart::Chart, json::Json, markdown::Markdown};
+use crate::sweep::{Bench, SweepConfig};
+use anyhow::{Context, Result};
+use gilwall_core::report::Report;
+use gilwall_core::{CpuSpec, StrategyId};
+use indicatif::ProgressBar;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// One of the article's experiments.
+pub struct Experiment {
+    /// File name stem, e.g. `3-cpu`.
+    pub slug: &'static str,
+    /// Chart title.
+    pub title: &'static str,
+    /// What the reader should see.
+    pub lesson: &'static str,
+    /// The series it shows: strategy, and whether tasks do CPU work.
+    pub series: &'static [(StrategyId, bool)],
+}
+
+use StrategyId::{Async, Gil, Multicore, Processes, Serial, Threads};
+
+/// The experiments, in the article's order.
+pub const EXPERIMENTS: &[Experiment] = &[
+    Experiment {
+        slug: "1-serial",
+        title: "1. Serial: blocking I/O",
+        lesson: "Each fetch waits for the one before: the makespan grows by one delay per task.",
+        series: &[(Serial, false)],
+    },
+    Experiment {
+        slug: "2-async",
+        title: "2. Non-blocking I/O: async scales flat",
+        lesson: "One thread waits for all fetches at once: async stays at one delay however many tasks.",
+        series: &[(Serial, false), (Async, false)],
+    },
+    Experiment {
+        slug: "3-cpu",
+        title: "3. I/O + CPU: the wall",
+        lesson: "With CPU work at half the I/O time, async on one thread (and threads under a GIL) grow by \
+                 one CPU slice per task, back toward serial; Go's analog spreads the CPU over the cores.",
+        series: &[
+            (Serial, true),
+            (Async, false),
+            (Async, true),
+            (Gil, true),
+            (Multicore, true),
+        ],
+    },
+    Experiment {
+        slug: "4-processes",
+        title: "4. Processes get past the wall",
+        lesson: "A process per task runs CPU work on every core, paying for start-up and serialised data.",
+        series: &[
+            (Serial, true),
+            (Async, true),
+            (Processes, true),
+            (Multicore, true),
+        ],
+    },
+    Experiment {
+        slug: "5-threads",
+        title: "5. Free threads get past it too",
+        lesson: "Threads without a global lock run CPU work on every core, with no copies.",
+        series: &[
+            (Serial, true),
+            (Async, true),
+            (Processes, true),
+            (Threads, true),
+            (Multicore, true),
+        ],
+    },
+];
+
+/// What `gilwall blog` measures.
+#[derive(Debug, Clone)]
+pub struct BlogConfig {
+    /// Fetch delay, ms (the article: 1000; default here 100 so it finishes in about a minute).
+    pub io_ms: f64,
+    /// Task counts (the article: 1..32).
+    pub tasks: Vec<u32>,
+    /// Repeats per point.
+    pub repeats: u32,
+    /// CPU work as a fraction of the fetch delay (the article: 0.5).
+    pub cpu_ratio: f64,
+    /// Where to write.
+    pub out: PathBuf,
+}
+
+/// Runs the experiments and writes their files; returns the paths of the index and charts.
+pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result<Vec<PathBuf>> {
+    let mut wanted: Vec<(StrategyId, bool)> = Vec::new();
+    for e in EXPERIMENTS {
+        for s in e.series {
+            if !wanted.contains(s) {
+                wanted.push(*s);
+            }
+        }
+    }
+    let sweep = |cpu: bool| SweepConfig {
+        strategies: wanted
+            .iter()
+            .filter(|(_, c)| *c == cpu)
+            .map(|(s, _)| *s)
+            .collect(),
+        tasks: config.tasks.clone(),
+        io_ms: config.io_ms,
+        cpu: CpuSpec::Ratio(if cpu { config.cpu_ratio } else { 0.0 }),
+        repeats: config.repeats,
+        ..SweepConfig::default()
+    };
+    let io_only = bench.run(&sweep(false), progress, |_| Ok(()))?;
+    let with_cpu = bench.run(&sweep(true), progress, |_| Ok(()))?;
+
+    let mut written = Vec::new();
+    let mut index = String::from("# gilwall blog: the article's experiments\n\n");
+    writeln!(
+        index,
+        "Fetch delay {} ms, CPU work {} × the delay, N = {:?}, {} repeat(s), {} cores.\n",
+        config.io_ms,
+        config.cpu_ratio,
+        config.tasks,
+        config.repeats,
+        bench.cores()
+    )?;
+    for e in EXPERIMENTS {
+        let mut report = Report {
+            title: Some(e.title.to_string()),
+            points: Vec::new(),
+            ..with_cpu.clone()
+        };
+        for &(strategy, cpu) in e.series {
+            let source = if cpu { &with_cpu } else { &io_only };
+            report.points.extend(
+                source
+                    .points
+                    .iter()
+                    .filter(|p| p.strategy == strategy.as_str())
+                    .cloned(),
+            );
+        }
+        let base = config.out.join(e.slug);
+        let files = [
+            (
+                base.with_extension("json"),
+                Json.export(std::slice::from_ref(&report))?,
+            ),
+            (
+                base.with_extension("svg"),
+                Chart {
+                    title: e.title.to_string(),
+                }
+                .export(std::slice::from_ref(&report))?,
+            ),
+            (
+                base.with_extension("md"),
+                with_lesson(e, Markdown.export(std::slice::from_ref(&report))?),
+            ),
+        ];
+        for (path, bytes) in &files {
+            export::write(path, bytes)?;
+        }
+        writeln!(
+            index,
+            "## {}\n\n{}\n\n![{}]({}.svg)\n",
+            e.title, e.lesson, e.title, e.slug
+        )?;
+        index.push_str(&crate::export::markdown::table(&report));
+        index.push('\n');
+        for v in crate::export::markdown::verdicts(&report) {
+            writeln!(index, "- {v}")?;
+        }
+        index.push('\n');
+        written.push(files[1].0.clone());
+    }
+    let index_path = config.out.join("index.md");
+    export::write(&index_path, index.as_bytes()).context("writing the index")?;
+    written.insert(0, index_path);
+    Ok(written)
+}
+
+fn with_lesson(e: &Experiment, markdown: Vec<u8>) -> Vec<u8> {
+    let mut out = format!("{}\n\n", e.lesson).into_bytes();
+    out.extend(markdown);
+    out
+}

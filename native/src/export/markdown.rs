@@ -1,0 +1,151 @@
+//! The report as Markdown: a table per strategy × N with median, min–max, the model and the
+//! efficiency, then a one-line verdict per strategy. `gilwall run` prints the same table.
+
+use super::Exporter;
+use crate::verdict::verdict;
+use anyhow::Result;
+use gilwall_core::report::{Point, Report};
+use std::fmt::Write;
+
+/// Writes the first report as Markdown.
+pub struct Markdown;
+
+impl Exporter for Markdown {
+    fn export(&self, reports: &[Report]) -> Result<Vec<u8>> {
+        let report = reports
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("no report to export"))?;
+        let mut out = String::new();
+        if let Some(title) = &report.title {
+            writeln!(out, "## {title}\n")?;
+        }
+        let m = &report.machine;
+        writeln!(
+            out,
+            "Measured {} on {} cores ({}), gilwall {}.\n",
+            report.created_at,
+            m.cores,
+            m.cpu_model
+                .as_deref()
+                .or(m.user_agent.as_deref())
+                .unwrap_or("unknown CPU"),
+            report.tool_version
+        )?;
+        out.push_str(&table(report));
+        out.push('\n');
+        for line in verdicts(report) {
+            writeln!(out, "- {line}")?;
+        }
+        Ok(out.into_bytes())
+    }
+}
+
+/// A series: one strategy at one io/cpu setting (the blog mixes `async` with and without CPU).
+pub fn series(report: &Report) -> Vec<(String, Vec<&Point>)> {
+    let mut out: Vec<(String, Vec<&Point>)> = Vec::new();
+    // Name the CPU setting only where the report mixes I/O-only and CPU runs.
+    let mixed = report.points.iter().any(|p| p.cpu_ms == 0.0) && report.points.iter().any(|p| p.cpu_ms > 0.0);
+    for p in &report.points {
+        let name = match (mixed, p.cpu_ms == 0.0) {
+            (false, _) => p.strategy.clone(),
+            (true, true) => format!("{} (I/O only)", p.strategy),
+            (true, false) => format!("{} + CPU", p.strategy),
+        };
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, pts)) => pts.push(p),
+            None => out.push((name, vec![p])),
+        }
+    }
+    out
+}
+
+/// The table of every point, columns padded so it reads in a terminal too.
+pub fn table(report: &Report) -> String {
+    let header = [
+        "strategy",
+        "N",
+        "median",
+        "min–max",
+        "model",
+        "efficiency",
+        "errors",
+    ];
+    let mut rows: Vec<[String; 7]> = Vec::new();
+    for (name, points) in series(report) {
+        for p in points {
+            rows.push([
+                name.clone(),
+                p.tasks.to_string(),
+                format_ms(p.median_ms),
+                if p.samples_ms.len() > 1 {
+                    format!("{}–{}", format_ms(p.min_ms), format_ms(p.max_ms))
+                } else {
+                    "—".to_string()
+                },
+                format_ms(p.model_ms),
+                format!("{:.0}%", p.efficiency * 100.0),
+                p.errors.to_string(),
+            ]);
+        }
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].chars().count(), 3])
+                .max()
+                .unwrap_or(3)
+        })
+        .collect();
+    let line = |cells: [&str; 7]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let pad = widths[i] - c.chars().count();
+                if i == 0 {
+                    format!("{c}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{c}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        format!("| {} |\n", padded.join(" | "))
+    };
+    let mut out = line(header);
+    let rule: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if i == 0 {
+                "-".repeat(*w)
+            } else {
+                format!("{}:", "-".repeat(w - 1))
+            }
+        })
+        .collect();
+    out.push_str(&format!("| {} |\n", rule.join(" | ")));
+    for r in &rows {
+        out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]]));
+    }
+    out
+}
+
+/// One verdict per series with at least two task counts.
+pub fn verdicts(report: &Report) -> Vec<String> {
+    series(report)
+        .into_iter()
+        .filter_map(|(name, pts)| {
+            verdict(&pts, report.machine.cores).map(|v| format!("**{name}**: {v}"))
+        })
+        .collect()
+}
+
+/// Milliseconds for people: `850 ms`, `1.25 s`.
+pub fn format_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}

@@ -1,0 +1,26 @@
+//! `async` — article steps 2 and 3: `asyncio.gather` on one event loop. A tokio current-thread
+//! runtime joins every task's future: the fetches overlap, so with no CPU work the makespan stays
+//! at one delay however many tasks there are; but each task's kernel runs on that one thread and
+//! blocks every other task while it runs, so with CPU work the makespan is io + N·cpu — the wall.
+//!
+//! The schedule itself is core's [`run_all_on_one_thread`], the very code the browser runs.
+
+use super::{PointCtx, PointRun};
+use crate::fetch::AsyncFetcher;
+use crate::machine::InstantClock;
+use gilwall_core::task::{Clock, run_all_on_one_thread};
+
+/// Runs the point on one thread.
+pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
+    let clock = InstantClock::new();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let fetcher = AsyncFetcher::new(ctx.timeout)?;
+    let specs = ctx.specs();
+    let outcomes = runtime.block_on(run_all_on_one_thread(&fetcher, &clock, &specs));
+    Ok(PointRun {
+        makespan_ms: clock.now_ms(),
+        outcomes,
+    })
+}

@@ -1,0 +1,149 @@
+//! The native strategies: one module each, each running one point (N tasks) and timing it.
+//!
+//! | module        | article step                                        |
+//! |---------------|-----------------------------------------------------|
+//! | `serial`      | 1. `requests.get` in a loop                         |
+//! | `async_`      | 2–3. `asyncio.gather` on one event loop             |
+//! | `gil`         | 3. `run_in_executor` under the GIL                  |
+//! | `threads`     | 5. `ThreadPoolExecutor` on free-threaded 3.13t      |
+//! | `processes`   | 4. `ProcessPoolExecutor`                            |
+//! | `multicore`   | Go's goroutines                                     |
+//! | `async_rayon` | beyond the article: async I/O, CPU on a pool        |
+//!
+//! Each strategy times everything it sets up per run — its runtime, pool, processes and HTTP
+//! client — as the article's Python does (`asyncio.run`, `ProcessPoolExecutor(...)` per call).
+
+mod async_;
+mod async_rayon;
+mod gil;
+mod multicore;
+pub mod processes;
+mod serial;
+mod threads;
+
+use gilwall_core::kernel::Kernel;
+use gilwall_core::task::{TaskOutcome, TaskSpec};
+use gilwall_core::{StrategyId, workload};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// Everything a strategy needs to run one point.
+#[derive(Debug, Clone)]
+pub struct PointCtx {
+    /// Base URL of the feature server.
+    pub base_url: String,
+    /// Number of tasks, N.
+    pub tasks: u32,
+    /// Pool size for strategies with a pool (threads, gil, processes).
+    pub pool: u32,
+    /// Cores to use (tokio workers, rayon threads).
+    pub cores: u32,
+    /// The kernel.
+    pub kernel: Kernel,
+    /// Kernel iterations per task.
+    pub iterations: u64,
+    /// Fetch delay, ms.
+    pub io_ms: f64,
+    /// Payload size, bytes.
+    pub payload_bytes: u64,
+    /// Kernel iterations per ms here (the gil strategy sizes its slices with it).
+    pub iters_per_ms: f64,
+    /// The gil strategy's switch interval (CPython's `sys.getswitchinterval()`, 5 ms).
+    pub switch_interval: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// The `gilwall` binary, for the processes strategy's workers.
+    pub worker_exe: PathBuf,
+}
+
+impl PointCtx {
+    /// The specs of this point's tasks.
+    pub fn specs(&self) -> Vec<TaskSpec> {
+        (0..self.tasks).map(|i| self.spec(i)).collect()
+    }
+
+    /// The spec of task `index`.
+    pub fn spec(&self, index: u32) -> TaskSpec {
+        TaskSpec {
+            index,
+            url: workload::fetch_url(
+                &self.base_url,
+                self.kernel,
+                self.io_ms,
+                self.payload_bytes,
+                index as u64,
+            ),
+            kernel: self.kernel,
+            iterations: self.iterations,
+        }
+    }
+}
+
+/// One timed run of a point.
+#[derive(Debug, Clone)]
+pub struct PointRun {
+    /// Wall time from the start of the strategy's set-up to the last task's end, in ms.
+    pub makespan_ms: f64,
+    /// Every task's outcome, in task order.
+    pub outcomes: Vec<TaskOutcome>,
+}
+
+/// Runs `strategy` once for `ctx`.
+pub fn run(strategy: StrategyId, ctx: &PointCtx) -> anyhow::Result<PointRun> {
+    let mut run = match strategy {
+        StrategyId::Serial => serial::run(ctx),
+        StrategyId::Async => async_::run(ctx),
+        StrategyId::Gil => gil::run(ctx),
+        StrategyId::Threads => threads::run(ctx),
+        StrategyId::Processes => processes::run(ctx),
+        StrategyId::Multicore => multicore::run(ctx),
+        StrategyId::AsyncRayon => async_rayon::run(ctx),
+        other => anyhow::bail!("{other} runs only in the browser; see `cargo xtask serve`"),
+    }?;
+    run.outcomes.sort_by_key(|o| o.index);
+    Ok(run)
+}
+
+/// Runs `body(index)` for every task on `pool` OS threads, each taking the next task index as it
+/// finishes one (a thread per task when the pool is as large as N). Shared by the thread-based
+/// strategies.
+pub(crate) fn on_threads<F>(tasks: u32, pool: u32, body: F) -> Vec<TaskOutcome>
+where
+    F: Fn(u32) -> TaskOutcome + Sync,
+{
+    let next = AtomicU32::new(0);
+    let mut outcomes = Vec::with_capacity(tasks as usize);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..pool.clamp(1, tasks.max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        if index >= tasks {
+                            break mine;
+                        }
+                        mine.push(body(index));
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            // A panicking task body is a bug in gilwall; re-raise it where it is visible.
+            outcomes.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+    });
+    outcomes
+}
+
+/// A failed task's outcome.
+pub(crate) fn failed(index: u32, why: String, fetched_at_ms: f64) -> TaskOutcome {
+    TaskOutcome {
+        index,
+        result: Err(why),
+        fetched_at_ms,
+        cpu_ms: 0.0,
+        cpu_time_ms: None,
+    }
+}

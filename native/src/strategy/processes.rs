@@ -1,0 +1,201 @@
+//! `processes` — article step 4: `ProcessPoolExecutor`. A pool of child processes of this same
+//! binary (the hidden `gilwall worker` subcommand), one per task unless `--workers` says
+//! otherwise, started afresh for each run as the article's `with ProcessPoolExecutor(...)` does.
+//! Each task's spec goes to a worker serialised as JSON; the worker fetches, computes, and sends
+//! back its result *with the fetched features*, serialised again — the article's pickling, whose
+//! cost grows with the payload. The parent decodes every reply.
+//!
+//! The parent drives each worker from its own thread: send a task, read the reply, send the
+//! next, until none are left.
+
+use super::{PointCtx, PointRun, failed};
+use crate::machine::InstantClock;
+use anyhow::Context;
+use gilwall_core::task::{Clock, TaskOutcome, TaskSpec};
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// One task sent to a worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WorkerRequest {
+    /// What to do.
+    pub spec: TaskSpec,
+    /// Per-request timeout, ms.
+    pub timeout_ms: u64,
+}
+
+/// A worker's answer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WorkerReply {
+    /// The task's number.
+    pub index: u32,
+    /// The checksum, or why the task failed.
+    pub result: Result<u64, String>,
+    /// When the fetch finished, ms since the worker started the task.
+    pub fetch_ms: f64,
+    /// Wall time of the kernel, ms.
+    pub cpu_ms: f64,
+    /// CPU time of the kernel, ms.
+    pub cpu_time_ms: Option<f64>,
+    /// The fetched features, sent back as the article's pickled result.
+    pub features: String,
+}
+
+/// Runs the point on a pool of worker processes.
+pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
+    let clock = InstantClock::new();
+    let pool = ctx.pool.clamp(1, ctx.tasks.max(1));
+    let mut children = Vec::with_capacity(pool as usize);
+    for _ in 0..pool {
+        children.push(spawn_worker(ctx)?);
+    }
+    let next = AtomicU32::new(0);
+    let timeout_ms = ctx.timeout.as_millis() as u64;
+    let mut outcomes = Vec::with_capacity(ctx.tasks as usize);
+    let mut problems = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = children
+            .iter_mut()
+            .map(|child| scope.spawn(|| drive(child, ctx, &next, timeout_ms, &clock)))
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(Ok(mine)) => outcomes.extend(mine),
+                Ok(Err(e)) => problems.push(format!("{e:#}")),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+    });
+    for mut child in children {
+        drop(child.stdin.take());
+        let _ = child.wait();
+    }
+    let makespan_ms = clock.now_ms();
+    if let Some(first) = problems.first() {
+        anyhow::bail!("a worker process failed: {first}");
+    }
+    Ok(PointRun {
+        makespan_ms,
+        outcomes,
+    })
+}
+
+fn spawn_worker(ctx: &PointCtx) -> anyhow::Result<Child> {
+    Command::new(&ctx.worker_exe)
+        .arg("worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| {
+            format!(
+                "cannot start the worker process {}",
+                ctx.worker_exe.display()
+            )
+        })
+}
+
+/// Feeds one worker tasks until none are left; returns the outcomes it produced.
+fn drive(
+    child: &mut Child,
+    ctx: &PointCtx,
+    next: &AtomicU32,
+    timeout_ms: u64,
+    clock: &InstantClock,
+) -> anyhow::Result<Vec<TaskOutcome>> {
+    // Both pipes were asked for when spawning, so they are there.
+    let mut stdin = child.stdin.take().expect("worker stdin is piped");
+    let mut stdout = BufReader::new(child.stdout.take().expect("worker stdout is piped"));
+    let mut mine = Vec::new();
+    let mut line = String::new();
+    loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= ctx.tasks {
+            break;
+        }
+        let request = WorkerRequest {
+            spec: ctx.spec(index),
+            timeout_ms,
+        };
+        let sent_at = clock.now_ms();
+        serde_json::to_writer(&mut stdin, &request)?;
+        stdin.write_all(b"\n")?;
+        stdin.flush().context("the worker process went away")?;
+        line.clear();
+        if stdout
+            .read_line(&mut line)
+            .context("reading from a worker process")?
+            == 0
+        {
+            anyhow::bail!("the worker process exited before answering task {index}");
+        }
+        let reply: WorkerReply = serde_json::from_str(&line)
+            .with_context(|| format!("the worker's answer to task {index} is not valid"))?;
+        mine.push(match reply.result {
+            Err(e) => failed(reply.index, e, sent_at + reply.fetch_ms),
+            Ok(sum) => TaskOutcome {
+                index: reply.index,
+                result: Ok(sum),
+                fetched_at_ms: sent_at + reply.fetch_ms,
+                cpu_ms: reply.cpu_ms,
+                cpu_time_ms: reply.cpu_time_ms,
+            },
+        });
+    }
+    drop(stdin);
+    Ok(mine)
+}
+
+/// The worker process's side (`gilwall worker`): answer task requests from stdin, one JSON line
+/// each, until stdin closes.
+pub fn worker_main() -> anyhow::Result<()> {
+    let clock = InstantClock::new();
+    let mut client: Option<(u64, reqwest::blocking::Client)> = None;
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let line = line.context("reading a task from the parent")?;
+        let request: WorkerRequest =
+            serde_json::from_str(&line).context("the parent sent an invalid task")?;
+        let client = match &client {
+            Some((t, c)) if *t == request.timeout_ms => c.clone(),
+            _ => {
+                let c = crate::fetch::blocking_client(Duration::from_millis(request.timeout_ms))?;
+                client = Some((request.timeout_ms, c.clone()));
+                c
+            }
+        };
+        let start = clock.now_ms();
+        let body = crate::fetch::blocking_fetch(&client, &request.spec.url);
+        let fetch_ms = clock.now_ms() - start;
+        let reply = match body {
+            Err(e) => WorkerReply {
+                index: request.spec.index,
+                result: Err(format!("fetch {} failed: {e}", request.spec.url)),
+                fetch_ms,
+                cpu_ms: 0.0,
+                cpu_time_ms: None,
+                features: String::new(),
+            },
+            Ok(body) => {
+                let cpu0 = crate::machine::thread_cpu_ms();
+                let result = gilwall_core::task::compute(&body, &request.spec);
+                WorkerReply {
+                    index: request.spec.index,
+                    result,
+                    fetch_ms,
+                    cpu_ms: clock.now_ms() - start - fetch_ms,
+                    cpu_time_ms: Some(crate::machine::thread_cpu_ms() - cpu0),
+                    features: String::from_utf8_lossy(&body).into_owned(),
+                }
+            }
+        };
+        serde_json::to_writer(&mut stdout, &reply)?;
+        stdout.write_all(b"\n")?;
+        stdout.flush()?;
+    }
+    Ok(())
+}

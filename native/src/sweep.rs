@@ -1,0 +1,358 @@
+//! The sweep runner: every strategy at every task count, repeated, each point beside the model.
+//!
+//! A [`Bench`] holds what a whole session shares — the feature server (embedded unless `--url`
+//! names one), the machine's core count and the kernels' calibrations — so `gilwall blog` can run
+//! several sweeps against one server and calibrate once.
+
+use crate::fetch::{DEFAULT_TIMEOUT_SLACK, blocking_client, blocking_fetch};
+use crate::machine::{self, InstantClock};
+use crate::server::{Background, ServerConfig};
+use crate::strategy::{self, PointCtx};
+use anyhow::{Context, Result, bail};
+use gilwall_core::calibrate::{Calibration, calibrate};
+use gilwall_core::kernel::{Kernel, combine_checksums};
+use gilwall_core::model::{self, ModelInput};
+use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
+use gilwall_core::stats::Summary;
+use gilwall_core::{CpuSpec, StrategyId, Workload, payload};
+use indicatif::ProgressBar;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// What one sweep measures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepConfig {
+    /// Strategies, in the order they are run and shown.
+    pub strategies: Vec<StrategyId>,
+    /// Task counts N.
+    pub tasks: Vec<u32>,
+    /// Fetch delay, ms.
+    pub io_ms: f64,
+    /// CPU work per task.
+    pub cpu: CpuSpec,
+    /// The kernel.
+    pub kernel: Kernel,
+    /// Payload size, bytes.
+    pub payload_bytes: u64,
+    /// Measured runs per point.
+    pub repeats: u32,
+    /// Unmeasured runs before them.
+    pub warmup: u32,
+    /// Pool size; `None` is one worker per task.
+    pub workers: Option<u32>,
+    /// The gil strategy's switch interval, ms.
+    pub switch_interval_ms: f64,
+    /// Per-request timeout; `None` is the delay plus 30 s.
+    pub timeout_ms: Option<u64>,
+    /// A title for the report.
+    pub title: Option<String>,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        SweepConfig {
+            strategies: StrategyId::for_runtime(gilwall_core::Runtime::Native).collect(),
+            tasks: vec![1, 2, 4, 8, 16],
+            io_ms: 200.0,
+            cpu: CpuSpec::Ratio(0.5),
+            kernel: Kernel::Sqrt,
+            payload_bytes: 1024,
+            repeats: 1,
+            warmup: 0,
+            workers: None,
+            switch_interval_ms: 5.0,
+            timeout_ms: None,
+            title: None,
+        }
+    }
+}
+
+impl SweepConfig {
+    /// The workload of one point, for validation.
+    fn workload(&self, tasks: u32) -> Workload {
+        Workload {
+            tasks,
+            io_ms: self.io_ms,
+            cpu: self.cpu,
+            kernel: self.kernel,
+            payload_bytes: self.payload_bytes,
+            workers: self.workers,
+        }
+    }
+
+    /// Checks every field; the message names the one that is wrong.
+    pub fn validate(&self) -> Result<()> {
+        if self.strategies.is_empty() {
+            bail!("no strategy to run");
+        }
+        if self.tasks.is_empty() {
+            bail!("no task count to run");
+        }
+        for &n in &self.tasks {
+            self.workload(n).validate()?;
+        }
+        gilwall_core::workload::check_repeats(self.repeats)?;
+        if !(self.switch_interval_ms.is_finite()
+            && self.switch_interval_ms > 0.0
+            && self.switch_interval_ms <= 1000.0)
+        {
+            bail!(
+                "switch_interval_ms must be more than 0 and at most 1000, got {}",
+                self.switch_interval_ms
+            );
+        }
+        if let Some(s) = self
+            .strategies
+            .iter()
+            .find(|s| !s.info().runtimes.contains(&gilwall_core::Runtime::Native))
+        {
+            bail!("{s} runs only in the browser; open the demo page (cargo xtask serve)");
+        }
+        Ok(())
+    }
+}
+
+/// What a session of sweeps shares: the server, the cores, the calibrations.
+pub struct Bench {
+    base_url: String,
+    _server: Option<Background>,
+    cores: u32,
+    worker_exe: PathBuf,
+    calibrations: Mutex<HashMap<(Kernel, u64), Calibration>>,
+    open_files: u64,
+}
+
+impl Bench {
+    /// Starts the embedded server (or checks that `url` answers), and notes the cores.
+    pub fn start(url: Option<&str>, server: ServerConfig) -> Result<Bench> {
+        let open_files = machine::raise_open_files_limit();
+        let (base_url, background) = match url {
+            Some(url) => {
+                check_reachable(url)?;
+                (url.trim_end_matches('/').to_string(), None)
+            }
+            None => {
+                let bg = Background::start(server)
+                    .context("cannot start the embedded feature server")?;
+                (bg.url(), Some(bg))
+            }
+        };
+        let worker_exe = std::env::current_exe()
+            .context("cannot find the gilwall binary for worker processes")?;
+        Ok(Bench {
+            base_url,
+            _server: background,
+            cores: machine::cores(),
+            worker_exe,
+            calibrations: Mutex::new(HashMap::new()),
+            open_files,
+        })
+    }
+
+    /// Uses `exe` as the binary for worker processes (tests run from a test binary, which has no
+    /// `worker` subcommand).
+    pub fn with_worker_exe(mut self, exe: PathBuf) -> Bench {
+        self.worker_exe = exe;
+        self
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Cores on this machine.
+    pub fn cores(&self) -> u32 {
+        self.cores
+    }
+
+    /// The kernel's speed here on a payload of `payload_bytes`, measured once per session.
+    pub fn calibration(&self, kernel: Kernel, payload_bytes: u64) -> Result<Calibration> {
+        // The lock is only poisoned if a calibration panicked, which would be a bug; recover the
+        // map anyway, since its entries are still valid.
+        let mut cache = self.calibrations.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.get(&(kernel, payload_bytes)) {
+            return Ok(*c);
+        }
+        let body = payload::generate(0, payload_bytes as usize);
+        let c = calibrate(kernel, &body, &InstantClock::new(), 300.0)
+            .with_context(|| format!("calibrating the {kernel} kernel"))?;
+        cache.insert((kernel, payload_bytes), c);
+        Ok(c)
+    }
+
+    /// CPU ms and iterations per task for `config`.
+    fn cpu_plan(&self, config: &SweepConfig) -> Result<(f64, u64, Calibration)> {
+        let cal = self.calibration(config.kernel, config.payload_bytes)?;
+        Ok(match config.cpu.ms(config.io_ms) {
+            Some(ms) => (ms, cal.iterations_for(ms), cal),
+            None => {
+                let CpuSpec::Iters(n) = config.cpu else {
+                    unreachable!("only Iters has no ms")
+                };
+                (cal.ms_for(n), n, cal)
+            }
+        })
+    }
+
+    /// The model's makespan for `strategy` at `tasks` under `config`.
+    pub fn model_ms(
+        &self,
+        config: &SweepConfig,
+        strategy: StrategyId,
+        tasks: u32,
+        cpu_ms: f64,
+    ) -> f64 {
+        let pool = config.workers.unwrap_or(tasks);
+        model::predict(
+            strategy,
+            ModelInput {
+                tasks,
+                io_ms: config.io_ms,
+                cpu_ms,
+                pool,
+                cores: self.cores,
+            },
+        )
+    }
+
+    /// Runs the whole sweep, calling `on_point` with the report so far after every point (so
+    /// the caller can save it), and returns the report.
+    pub fn run(
+        &self,
+        config: &SweepConfig,
+        progress: &ProgressBar,
+        mut on_point: impl FnMut(&Report) -> Result<()>,
+    ) -> Result<Report> {
+        config.validate()?;
+        let max_tasks = config.tasks.iter().copied().max().unwrap_or(1) as u64;
+        // A client socket and (embedded) a server socket per task, plus the pool's slack.
+        let needed = max_tasks * if self._server.is_some() { 2 } else { 1 } + 64;
+        if needed > self.open_files {
+            bail!(
+                "--tasks {max_tasks} needs about {needed} open files (one socket per task, two with the embedded \
+                 server), but this process may open {}; lower --tasks or raise `ulimit -n`",
+                self.open_files
+            );
+        }
+        let (cpu_ms, iterations, cal) = self.cpu_plan(config)?;
+        let mut report = Report::new(
+            ReportRuntime::Native,
+            machine::describe(),
+            machine::now_rfc3339(),
+        );
+        report.title = config.title.clone();
+        let runs = (config.repeats + config.warmup) as f64;
+        let total: f64 = config
+            .strategies
+            .iter()
+            .flat_map(|&s| config.tasks.iter().map(move |&n| (s, n)))
+            .map(|(s, n)| self.model_ms(config, s, n, cpu_ms) * runs)
+            .sum();
+        progress.set_length(total.max(1.0) as u64);
+        for &strategy in &config.strategies {
+            for &tasks in &config.tasks {
+                progress.set_message(format!("{strategy} N={tasks}"));
+                let point =
+                    self.measure(config, strategy, tasks, cpu_ms, iterations, &cal, progress)?;
+                report.points.push(point);
+                on_point(&report)?;
+            }
+        }
+        progress.finish_and_clear();
+        Ok(report)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn measure(
+        &self,
+        config: &SweepConfig,
+        strategy: StrategyId,
+        tasks: u32,
+        cpu_ms: f64,
+        iterations: u64,
+        cal: &Calibration,
+        progress: &ProgressBar,
+    ) -> Result<Point> {
+        let ctx = PointCtx {
+            base_url: self.base_url.clone(),
+            tasks,
+            pool: config.workers.unwrap_or(tasks),
+            cores: self.cores,
+            kernel: config.kernel,
+            iterations,
+            io_ms: config.io_ms,
+            payload_bytes: config.payload_bytes,
+            iters_per_ms: cal.iters_per_ms,
+            switch_interval: Duration::from_secs_f64(config.switch_interval_ms / 1000.0),
+            timeout: config
+                .timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(Duration::from_secs_f64(config.io_ms / 1000.0) + DEFAULT_TIMEOUT_SLACK),
+            worker_exe: self.worker_exe.clone(),
+        };
+        let model_ms = self.model_ms(config, strategy, tasks, cpu_ms);
+        let mut samples = Vec::with_capacity(config.repeats as usize);
+        let mut errors = 0u64;
+        let mut cpu_times = Vec::new();
+        let mut checksum = None;
+        for run_no in 0..config.warmup + config.repeats {
+            let run = strategy::run(strategy, &ctx)
+                .with_context(|| format!("running {strategy} with {tasks} tasks"))?;
+            progress.inc(model_ms as u64);
+            let failures: Vec<&String> = run
+                .outcomes
+                .iter()
+                .filter_map(|o| o.result.as_ref().err())
+                .collect();
+            if failures.len() == run.outcomes.len() {
+                bail!(
+                    "{strategy} with {tasks} tasks: every task failed; the first: {}",
+                    failures[0]
+                );
+            }
+            if run_no < config.warmup {
+                continue;
+            }
+            errors += failures.len() as u64;
+            samples.push(run.makespan_ms);
+            cpu_times.extend(run.outcomes.iter().filter_map(|o| o.cpu_time_ms));
+            checksum.get_or_insert_with(|| {
+                format!(
+                    "{:016x}",
+                    combine_checksums(run.outcomes.iter().filter_map(|o| o.result.clone().ok()))
+                )
+            });
+        }
+        let spec = PointSpec {
+            strategy: strategy.as_str().to_string(),
+            tasks,
+            workers: config.workers,
+            io_ms: config.io_ms,
+            cpu_ms,
+            cpu_iters: Some(iterations),
+            kernel: Some(config.kernel.id().to_string()),
+            payload_bytes: config.payload_bytes,
+        };
+        // Makespans are finite and there is at least one repeat (validated), so this is Some.
+        let mut point =
+            Point::new(spec, samples, model_ms, errors).context("a run produced no usable time")?;
+        point.cpu_measured_ms = Summary::of(&cpu_times).map(|s| s.median);
+        point.checksum = checksum;
+        Ok(point)
+    }
+}
+
+/// Fails with a clear message unless `url` answers an httpbin-style `/delay/0` within 5 s.
+fn check_reachable(url: &str) -> Result<()> {
+    let probe = format!("{}/delay/0", url.trim_end_matches('/'));
+    let client = blocking_client(Duration::from_secs(5))?;
+    blocking_fetch(&client, &probe).map(drop).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot reach --url {url} ({e}); is that server running and httpbin-compatible? \
+             Leave out --url to use gilwall's embedded server"
+        )
+    })
+}
