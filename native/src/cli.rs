@@ -43,7 +43,7 @@ pub enum Command {
     /// threads under one lock), threads (step 5: free threads), processes (step 4: a process
     /// pool), multicore (Go's goroutines), async-rayon (async I/O, CPU on a pool).
     Run(Box<RunArgs>),
-    /// Reproduce the article: its five experiments plus the Go analog, in about a minute.
+    /// Reproduce the article: its five experiments plus the Go analog, in about half a minute.
     ///
     /// Writes, per experiment, a JSON report, an SVG chart and a Markdown summary into --out,
     /// plus index.md that walks through them.
