@@ -102,6 +102,13 @@ pub struct Point {
     /// for the same workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
+    /// True when every fetch of every repeat failed: the times measure failures, not work, and
+    /// charts leave the point out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_failed: bool,
+    /// One of the failures, to say what went wrong (at most 300 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_sample: Option<String>,
 }
 
 /// What a point was measured for, before its samples are known.
@@ -148,6 +155,8 @@ impl Point {
             errors,
             cpu_measured_ms: None,
             checksum: None,
+            all_failed: false,
+            error_sample: None,
         })
     }
 }
@@ -421,5 +430,64 @@ mod tests {
         };
         assert!(Point::new(spec.clone(), vec![], 1.0, 0).is_none());
         assert!(Point::new(spec, vec![f64::INFINITY], 1.0, 0).is_none());
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    //! The loader meets hostile input: random bytes and mangled reports never panic, and
+    //! whatever it accepts passes its own checks.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(
+                |f| serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into)
+            ),
+            ".{0,20}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                prop::collection::btree_map(".{0,8}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = Report::from_json(&bytes);
+        }
+
+        #[test]
+        fn mangled_reports_never_panic(path in prop::collection::vec(0usize..8, 1..4), value in json_value()) {
+            let mut v: serde_json::Value = serde_json::from_str(&tests::sample_report().to_json()).unwrap();
+            // Walk into the report along `path`, then replace what is there.
+            let mut pointer = String::new();
+            let mut at = &v;
+            for step in path {
+                let next = match at {
+                    serde_json::Value::Object(m) if !m.is_empty() => m.iter().nth(step % m.len()).map(|(k, n)| (k.clone(), n)),
+                    serde_json::Value::Array(a) if !a.is_empty() => Some(((step % a.len()).to_string(), &a[step % a.len()])),
+                    _ => None,
+                };
+                let Some((key, n)) = next else { break };
+                pointer.push('/');
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                at = n;
+            }
+            // The pointer was built from keys that exist, so it resolves.
+            *v.pointer_mut(&pointer).expect("the pointer names an existing value") = value;
+            if let Ok(r) = Report::from_json(v.to_string().as_bytes()) {
+                prop_assert!(r.check().is_ok());
+            }
+        }
     }
 }

@@ -96,9 +96,22 @@ pub async fn run_task<F: Fetcher, C: Clock>(
 /// The CPU half of a task: the kernel over a fetched body. Strategies that move CPU work
 /// elsewhere (a pool, a worker, another process) call this there.
 pub fn compute(body: &[u8], spec: &TaskSpec) -> Result<u64, String> {
+    check_json(body, spec.kernel)?;
     spec.kernel
         .run(body, spec.index as u64, spec.iterations)
         .map_err(|e| e.to_string())
+}
+
+/// The article's `response.json()`: every fetched body must be JSON. The `features` kernel
+/// parses it anyway; for the `sqrt` kernel, which ignores the body, it is checked here, so a
+/// malformed answer counts as a failed task whatever the kernel.
+pub fn check_json(body: &[u8], kernel: Kernel) -> Result<(), String> {
+    match kernel {
+        Kernel::Features => Ok(()),
+        Kernel::Sqrt => serde_json::from_slice::<serde::de::IgnoredAny>(body)
+            .map(drop)
+            .map_err(|e| format!("the fetched body is not JSON: {e}")),
+    }
 }
 
 /// The single-thread `async` strategy (article steps 2 and 3, `asyncio.gather`): every task's
@@ -175,5 +188,14 @@ mod tests {
         );
         assert_eq!(*fetcher.0.borrow(), ["a", "fail", "c"]);
         assert!(out.iter().all(|o| o.fetched_at_ms == 5.0));
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_fails_the_task_for_every_kernel() {
+        for kernel in Kernel::ALL {
+            let err = compute(b"{\"args\": {", &spec(0, "a", kernel)).unwrap_err();
+            assert!(err.contains("JSON"), "{kernel}: {err}");
+        }
+        assert!(compute(b"{}", &spec(0, "a", Kernel::Sqrt)).is_ok());
     }
 }

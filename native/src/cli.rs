@@ -3,12 +3,13 @@
 use crate::blog::{self, BlogConfig};
 use crate::export::{self, Exporter, chart::Chart, csv::Csv, json::Json, markdown::Markdown};
 use crate::machine::{self, InstantClock};
+use crate::server::faults::Faults;
 use crate::server::{self, ServerConfig};
 use crate::sweep::{Bench, SweepConfig};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use gilwall_core::calibrate::calibrate;
-use gilwall_core::workload;
+use gilwall_core::workload::{self, limits};
 use gilwall_core::{CpuSpec, Kernel, Runtime, StrategyId, payload};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -110,9 +111,15 @@ pub struct RunArgs {
     /// A title for the report and chart.
     #[arg(long)]
     pub title: Option<String>,
-    /// Write the report as JSON (the shared format; saved after every point).
+    /// Write the report as JSON (the shared format), saved after every point so an interrupted
+    /// sweep keeps what it measured. Without it the report goes to gilwall-results/last-run.json.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
+    /// Continue an interrupted sweep saved in FILE, measuring only the points it lacks (use the
+    /// same flags as the first run). The report is saved back into FILE unless --export-json
+    /// names another.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
     /// Write the points as CSV.
     #[arg(long, value_name = "FILE")]
     pub export_csv: Option<PathBuf>,
@@ -125,6 +132,9 @@ pub struct RunArgs {
     /// The embedded server's caps.
     #[command(flatten, next_help_heading = "Embedded server limits")]
     pub limits: ServerLimits,
+    /// Faults the embedded server injects.
+    #[command(flatten, next_help_heading = "Fault injection (embedded server)")]
+    pub faults: FaultArgs,
 }
 
 /// How much CPU work each task does; at most one of these.
@@ -206,6 +216,9 @@ pub struct ServeArgs {
     /// The server's caps.
     #[command(flatten, next_help_heading = "Server limits")]
     pub limits: ServerLimits,
+    /// Faults to inject.
+    #[command(flatten, next_help_heading = "Fault injection")]
+    pub faults: FaultArgs,
 }
 
 /// The server's caps, shared by every command that starts one.
@@ -225,10 +238,75 @@ pub struct ServerLimits {
     pub header_timeout_ms: u64,
 }
 
+/// Faults the server injects on purpose, to see how strategies cope.
+#[derive(Debug, Args, Clone)]
+pub struct FaultArgs {
+    /// Share of fetches answered 500 (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate, value_name = "P")]
+    pub fail_rate: f64,
+    /// Share of fetches whose connection is cut mid-response (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate, value_name = "P")]
+    pub drop_rate: f64,
+    /// Share of fetches answered with truncated, invalid JSON (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate, value_name = "P")]
+    pub malformed_rate: f64,
+    /// Extra delay per fetch, uniform from 0 to this many ms.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_jitter, value_name = "MS")]
+    pub jitter_ms: f64,
+}
+
+impl FaultArgs {
+    /// The faults, checked together (the rates may add up to at most 1).
+    pub fn faults(&self) -> Result<Faults> {
+        let f = Faults {
+            fail_rate: self.fail_rate,
+            drop_rate: self.drop_rate,
+            malformed_rate: self.malformed_rate,
+            jitter_ms: self.jitter_ms,
+        };
+        f.validate(limits::MAX_IO_MS).map_err(|e| {
+            let flags = [
+                ("fail_rate", "--fail-rate"),
+                ("drop_rate", "--drop-rate"),
+                ("malformed_rate", "--malformed-rate"),
+                ("jitter_ms", "--jitter-ms"),
+            ];
+            UsageError(
+                flags
+                    .iter()
+                    .fold(e, |msg, (field, flag)| msg.replace(field, flag)),
+            )
+        })?;
+        Ok(f)
+    }
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = number(s)?;
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be a probability from 0 to 1, got {s}"))
+    }
+}
+
+fn parse_jitter(s: &str) -> Result<f64, String> {
+    let v: f64 = number(s)?;
+    if v.is_finite() && (0.0..=limits::MAX_IO_MS).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "must be from 0 to {} ms, got {s}",
+            limits::MAX_IO_MS
+        ))
+    }
+}
+
 impl ServerLimits {
     /// The server configuration these caps describe.
-    pub fn config(&self, www: Option<PathBuf>) -> ServerConfig {
+    pub fn config(&self, www: Option<PathBuf>, faults: Faults) -> ServerConfig {
         ServerConfig {
+            faults,
             max_delay_ms: self.max_delay_s * 1000.0,
             max_payload_bytes: self.max_payload_kb * 1024,
             max_in_flight: self.max_in_flight as usize,
@@ -343,6 +421,12 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
+/// A problem with the command line found after parsing (flags that are each fine but not
+/// together); the binary exits with code 2 for it, as for any other usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -370,18 +454,37 @@ fn run_command(args: RunArgs) -> Result<()> {
         timeout_ms: args.timeout_ms,
         title: args.title.clone(),
     };
-    config.validate()?;
+    config
+        .validate()
+        .map_err(|e| UsageError(format!("{e:#}")))?;
     if args.url.is_some() && args.kernel == Kernel::Features {
         eprintln!(
             "note: the features kernel fetches /features, which only gilwall's own server has"
         );
     }
-    let bench = Bench::start(args.url.as_deref(), args.limits.config(None))?;
-    let json_file = args.export_json.as_deref().filter(|p| p.as_os_str() != "-");
-    let report = bench.run(&config, &progress_bar(), |partial| match json_file {
-        // Save after every point, so an interrupted sweep keeps what it measured.
-        Some(path) => export::write(path, &Json.export(std::slice::from_ref(partial))?),
-        None => Ok(()),
+    let faults = args.faults.faults()?;
+    if args.url.is_some() && faults.any() {
+        return Err(UsageError(
+            "fault injection needs gilwall's embedded server; leave out --url".into(),
+        )
+        .into());
+    }
+    let resumed = match &args.resume {
+        Some(path) => Some(export::read_report(path).context("--resume")?),
+        None => None,
+    };
+    // Where the report is saved after every point: never nowhere, so nothing measured is lost.
+    let save_to: PathBuf = match (&args.export_json, &args.resume) {
+        (Some(p), _) if p.as_os_str() != "-" => p.clone(),
+        (_, Some(p)) => p.clone(),
+        _ => PathBuf::from(LAST_RUN),
+    };
+    let bench = Bench::start(args.url.as_deref(), args.limits.config(None, faults))?;
+    interrupt::watch(&save_to);
+    let report = bench.run_from(&config, resumed, &progress_bar(), |partial| {
+        export::write(&save_to, &Json.export(std::slice::from_ref(partial))?)?;
+        interrupt::saved(partial.points.len());
+        Ok(())
     })?;
     let reports = std::slice::from_ref(&report);
     let title = args.title.clone().unwrap_or_else(|| default_title(&config));
@@ -423,6 +526,46 @@ fn run_command(args: RunArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where `gilwall run` saves its report when no --export-json is given.
+pub const LAST_RUN: &str = "gilwall-results/last-run.json";
+
+/// Ctrl-C during a sweep: every point so far is already on disk (saved atomically after each),
+/// so the handler only says where and how to go on, then exits.
+mod interrupt {
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    static STATE: Mutex<Option<(PathBuf, usize)>> = Mutex::new(None);
+
+    /// Installs the handler for a sweep saving into `path`.
+    pub fn watch(path: &Path) {
+        *STATE.lock().unwrap_or_else(|p| p.into_inner()) = Some((path.to_path_buf(), 0));
+        // Installing fails only if a handler is already set (a second sweep in this process),
+        // and that one reads the same state.
+        let _ = ctrlc::set_handler(|| {
+            let state = STATE.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            match state {
+                Some((path, n)) if n > 0 => eprintln!(
+                    "\ninterrupted: {n} point(s) are saved in {}; continue with --resume {}",
+                    path.display(),
+                    path.display()
+                ),
+                _ => {
+                    eprintln!("\ninterrupted before the first point was measured; nothing to save")
+                }
+            }
+            std::process::exit(130);
+        });
+    }
+
+    /// Notes that `points` points are now saved.
+    pub fn saved(points: usize) {
+        if let Some((_, n)) = STATE.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            *n = points;
+        }
+    }
 }
 
 fn default_title(config: &SweepConfig) -> String {
@@ -492,7 +635,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         }
         None => default_www(),
     };
-    let config = args.limits.config(www.clone());
+    let config = args.limits.config(www.clone(), args.faults.faults()?);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     runtime.block_on(async move {
         let addr = SocketAddr::new(args.bind, args.port);

@@ -224,6 +224,19 @@ impl Bench {
         &self,
         config: &SweepConfig,
         progress: &ProgressBar,
+        on_point: impl FnMut(&Report) -> Result<()>,
+    ) -> Result<Report> {
+        self.run_from(config, None, progress, on_point)
+    }
+
+    /// Like [`Bench::run`], but continues `resumed` — an interrupted run of the same sweep —
+    /// measuring only the points it does not have yet. Its points must match `config` (delay,
+    /// CPU work, kernel, payload, workers); the error names the first that does not.
+    pub fn run_from(
+        &self,
+        config: &SweepConfig,
+        resumed: Option<Report>,
+        progress: &ProgressBar,
         mut on_point: impl FnMut(&Report) -> Result<()>,
     ) -> Result<Report> {
         config.validate()?;
@@ -238,28 +251,44 @@ impl Bench {
             );
         }
         let (cpu_ms, iterations, cal) = self.cpu_plan(config)?;
-        let mut report = Report::new(
-            ReportRuntime::Native,
-            machine::describe(),
-            machine::now_rfc3339(),
-        );
-        report.title = config.title.clone();
-        let runs = (config.repeats + config.warmup) as f64;
-        let total: f64 = config
+        let mut report = match resumed {
+            Some(r) => {
+                check_resumable(&r, config, cpu_ms, iterations)?;
+                r
+            }
+            None => {
+                let mut r = Report::new(
+                    ReportRuntime::Native,
+                    machine::describe(),
+                    machine::now_rfc3339(),
+                );
+                r.title = config.title.clone();
+                r
+            }
+        };
+        let todo: Vec<(StrategyId, u32)> = config
             .strategies
             .iter()
             .flat_map(|&s| config.tasks.iter().map(move |&n| (s, n)))
-            .map(|(s, n)| self.model_ms(config, s, n, cpu_ms) * runs)
+            .filter(|(s, n)| {
+                !report
+                    .points
+                    .iter()
+                    .any(|p| p.strategy == s.as_str() && p.tasks == *n)
+            })
+            .collect();
+        let runs = (config.repeats + config.warmup) as f64;
+        let total: f64 = todo
+            .iter()
+            .map(|&(s, n)| self.model_ms(config, s, n, cpu_ms) * runs)
             .sum();
         progress.set_length(total.max(1.0) as u64);
-        for &strategy in &config.strategies {
-            for &tasks in &config.tasks {
-                progress.set_message(format!("{strategy} N={tasks}"));
-                let point =
-                    self.measure(config, strategy, tasks, cpu_ms, iterations, &cal, progress)?;
-                report.points.push(point);
-                on_point(&report)?;
-            }
+        for (strategy, tasks) in todo {
+            progress.set_message(format!("{strategy} N={tasks}"));
+            let point =
+                self.measure(config, strategy, tasks, cpu_ms, iterations, &cal, progress)?;
+            report.points.push(point);
+            on_point(&report)?;
         }
         progress.finish_and_clear();
         Ok(report)
@@ -298,6 +327,7 @@ impl Bench {
         let mut errors = 0u64;
         let mut cpu_times = Vec::new();
         let mut checksum = None;
+        let mut error_sample: Option<String> = None;
         for run_no in 0..config.warmup + config.repeats {
             let run = strategy::run(strategy, &ctx)
                 .with_context(|| format!("running {strategy} with {tasks} tasks"))?;
@@ -307,14 +337,11 @@ impl Bench {
                 .iter()
                 .filter_map(|o| o.result.as_ref().err())
                 .collect();
-            if failures.len() == run.outcomes.len() {
-                bail!(
-                    "{strategy} with {tasks} tasks: every task failed; the first: {}",
-                    failures[0]
-                );
-            }
             if run_no < config.warmup {
                 continue;
+            }
+            if let (None, Some(first)) = (&error_sample, failures.first()) {
+                error_sample = Some(first.chars().take(300).collect());
             }
             errors += failures.len() as u64;
             samples.push(run.makespan_ms);
@@ -341,8 +368,61 @@ impl Bench {
             Point::new(spec, samples, model_ms, errors).context("a run produced no usable time")?;
         point.cpu_measured_ms = Summary::of(&cpu_times).map(|s| s.median);
         point.checksum = checksum;
+        point.all_failed = errors == u64::from(tasks) * u64::from(config.repeats);
+        point.error_sample = error_sample;
         Ok(point)
     }
+}
+
+/// Checks that `report` was measured with the same settings as `config`, so resuming it does
+/// not mix two experiments in one chart.
+fn check_resumable(
+    report: &Report,
+    config: &SweepConfig,
+    cpu_ms: f64,
+    iterations: u64,
+) -> Result<()> {
+    if report.runtime != ReportRuntime::Native {
+        bail!(
+            "only a report of `gilwall run` can be resumed; this one came from the {:?} runtime",
+            report.runtime
+        );
+    }
+    for p in &report.points {
+        let cpu_matches = match config.cpu {
+            CpuSpec::Iters(_) => p.cpu_iters == Some(iterations),
+            _ => (p.cpu_ms - cpu_ms).abs() < 1e-9,
+        };
+        let mismatch = if p.io_ms != config.io_ms {
+            Some(format!("--io-ms {}", p.io_ms))
+        } else if !cpu_matches {
+            Some(format!(
+                "--cpu-ms {} ({} iterations)",
+                p.cpu_ms,
+                p.cpu_iters.unwrap_or(0)
+            ))
+        } else if p.kernel.as_deref() != Some(config.kernel.id()) {
+            Some(format!("--kernel {}", p.kernel.as_deref().unwrap_or("?")))
+        } else if p.payload_bytes != config.payload_bytes {
+            Some(format!("--payload-kb {}", p.payload_bytes / 1024))
+        } else if p.workers != config.workers {
+            Some(format!(
+                "--workers {}",
+                p.workers.map_or("(one per task)".into(), |w| w.to_string())
+            ))
+        } else {
+            None
+        };
+        if let Some(flag) = mismatch {
+            bail!(
+                "cannot resume: its point {} N={} was measured with {flag}; run again with the same flags as the \
+                 interrupted sweep",
+                p.strategy,
+                p.tasks
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Fails with a clear message unless `url` answers an httpbin-style `/delay/0` within 5 s.

@@ -201,9 +201,15 @@ fn blog_writes_every_experiment() {
 #[test]
 fn a_task_count_beyond_the_open_files_limit_is_refused_with_advice() {
     // `ulimit -n` in sh lowers both the soft and the hard limit, so gilwall cannot raise it.
-    let script = format!("ulimit -n 128 && exec {} run --tasks 500 --io-ms 10 --strategy async", env!("CARGO_BIN_EXE_gilwall"));
+    let script = format!(
+        "ulimit -n 128 && exec {} run --tasks 500 --io-ms 10 --strategy async",
+        env!("CARGO_BIN_EXE_gilwall")
+    );
     let out = Command::new("sh").args(["-c", &script]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("--tasks 500 needs about") && stderr.contains("ulimit -n"), "{stderr}");
+    assert!(
+        stderr.contains("--tasks 500 needs about") && stderr.contains("ulimit -n"),
+        "{stderr}"
+    );
 }

@@ -206,3 +206,53 @@ fn the_listener_binds_loopback_with_a_large_backlog() {
         assert!(l.local_addr().unwrap().ip().is_loopback());
     });
 }
+
+#[tokio::test]
+async fn oversized_headers_are_refused_and_the_server_goes_on() {
+    let server = RunningServer::start(ServerConfig::default()).await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let huge = "a".repeat(server::MAX_HEADER_BYTES * 2);
+    // The server may close before reading it all; a failed write is part of being refused.
+    let _ = s
+        .write_all(format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {huge}\r\n\r\n").as_bytes())
+        .await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out))
+        .await
+        .expect("the connection is closed");
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 431"),
+        "{text}"
+    );
+    assert_eq!(get(&format!("{}/healthz", server.url())).await.0, 200);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn faults_can_be_asked_for_per_request() {
+    let server = RunningServer::start(ServerConfig::default()).await.unwrap();
+    let (status, body, _) = get(&format!("{}/delay/0?fail_rate=1", server.url())).await;
+    assert_eq!(status, 500);
+    assert!(body["error"].as_str().unwrap().contains("injected fault"));
+    let (status, _, bytes) = get(&format!(
+        "{}/features?size=512&malformed_rate=1",
+        server.url()
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&bytes).is_err(),
+        "malformed JSON parsed"
+    );
+    // The cut may come before or after the headers; either way no whole answer arrives.
+    let dropped = match reqwest::get(format!("{}/delay/0?drop_rate=1", server.url())).await {
+        Ok(resp) => resp.bytes().await.is_err(),
+        Err(_) => true,
+    };
+    assert!(dropped, "a dropped connection delivered a whole body");
+    let (status, body, _) = get(&format!("{}/delay/0?fail_rate=2", server.url())).await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("fail_rate"));
+    server.stop().await.unwrap();
+}

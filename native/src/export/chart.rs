@@ -95,6 +95,11 @@ impl Exporter for Chart {
                 .map_err(plot_err)?;
             for report in reports {
                 for (name, mut points) in series(report) {
+                    // A point whose every fetch failed measured failures, not work.
+                    points.retain(|p| !p.all_failed);
+                    if points.is_empty() {
+                        continue;
+                    }
                     points.sort_by_key(|p| p.tasks);
                     let base = colour(&points[0].strategy);
                     let c = if name.ends_with("(I/O only)") {

@@ -44,7 +44,8 @@ impl Exporter for Markdown {
 pub fn series(report: &Report) -> Vec<(String, Vec<&Point>)> {
     let mut out: Vec<(String, Vec<&Point>)> = Vec::new();
     // Name the CPU setting only where the report mixes I/O-only and CPU runs.
-    let mixed = report.points.iter().any(|p| p.cpu_ms == 0.0) && report.points.iter().any(|p| p.cpu_ms > 0.0);
+    let mixed = report.points.iter().any(|p| p.cpu_ms == 0.0)
+        && report.points.iter().any(|p| p.cpu_ms > 0.0);
     for p in &report.points {
         let name = match (mixed, p.cpu_ms == 0.0) {
             (false, _) => p.strategy.clone(),
@@ -76,7 +77,11 @@ pub fn table(report: &Report) -> String {
             rows.push([
                 name.clone(),
                 p.tasks.to_string(),
-                format_ms(p.median_ms),
+                if p.all_failed {
+                    "all failed".to_string()
+                } else {
+                    format_ms(p.median_ms)
+                },
                 if p.samples_ms.len() > 1 {
                     format!("{}–{}", format_ms(p.min_ms), format_ms(p.max_ms))
                 } else {

@@ -1,6 +1,7 @@
 //! The server's routes: `/delay/{seconds}`, `/features`, `/healthz`, and the page.
 
 use super::ServerConfig;
+use super::faults::{Dice, Fault, Faults};
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
@@ -23,6 +24,8 @@ struct AppState {
     max_payload_bytes: u64,
     in_flight: Arc<Semaphore>,
     max_in_flight: usize,
+    faults: Faults,
+    dice: Arc<Dice>,
 }
 
 /// An error answer: a status and a message saying what was wrong, as JSON `{"error": …}`.
@@ -45,6 +48,8 @@ pub(super) fn router(config: &ServerConfig) -> Router {
         max_payload_bytes: config.max_payload_bytes,
         in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
         max_in_flight: config.max_in_flight,
+        faults: config.faults,
+        dice: Arc::new(Dice::default()),
     };
     let api = Router::new()
         .route("/delay/{seconds}", get(delay))
@@ -140,9 +145,10 @@ async fn delay(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     uri: Uri,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let ms = parse_delay_ms("the delay (seconds)", &seconds, 1000.0, state.max_delay_ms)?;
-    tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)).await;
+    let fault = state.draw(&args)?;
+    tokio::time::sleep(Duration::from_secs_f64((ms + fault.1) / 1000.0)).await;
     let headers: Map<String, Value> = headers
         .iter()
         .map(|(k, v)| {
@@ -157,7 +163,7 @@ async fn delay(
         .and_then(Value::as_str)
         .unwrap_or("127.0.0.1")
         .to_string();
-    Ok(Json(json!({
+    let body = json!({
         "args": args,
         "data": "",
         "files": {},
@@ -165,7 +171,50 @@ async fn delay(
         "headers": headers,
         "origin": peer.ip().to_string(),
         "url": format!("http://{host}{uri}"),
-    })))
+    });
+    // A JSON value always serialises.
+    Ok(answer(
+        serde_json::to_vec_pretty(&body).expect("JSON values serialise"),
+        fault.0,
+    ))
+}
+
+impl AppState {
+    /// This request's fault and jitter: the server's rates, overridden by the query's.
+    fn draw(&self, query: &BTreeMap<String, String>) -> Result<(Fault, f64), ApiError> {
+        let faults = self
+            .faults
+            .with_query(query, self.max_delay_ms)
+            .map_err(bad_request)?;
+        Ok(self.dice.draw(&faults))
+    }
+}
+
+/// The answer for a JSON `body` under `fault`.
+fn answer(body: Vec<u8>, fault: Fault) -> Response {
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    match fault {
+        Fault::None => (json, body).into_response(),
+        Fault::Fail => ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "injected fault: this request was chosen to fail (fail_rate)".into(),
+        )
+        .into_response(),
+        // Half the JSON: valid UTF-8 up to there, but never valid JSON.
+        Fault::Malformed => (json, body[..body.len() / 2].to_vec()).into_response(),
+        // The headers go out, then the body stream fails: hyper cuts the connection, and the
+        // client sees a response that ends mid-way.
+        Fault::Drop => {
+            let first = bytes::Bytes::copy_from_slice(&body[..body.len() / 2]);
+            let stream = futures::stream::iter([
+                Ok(first),
+                Err(std::io::Error::other(
+                    "injected fault: connection dropped (drop_rate)",
+                )),
+            ]);
+            (json, axum::body::Body::from_stream(stream)).into_response()
+        }
+    }
 }
 
 /// httpbin writes header names in title case (`User-Agent`).
@@ -211,11 +260,12 @@ async fn features(
             .map_err(|_| bad_request(format!("seed must be a whole number ≥ 0, got {raw:?}")))?,
         None => 0,
     };
+    let fault = state.draw(&q)?;
     let build =
         tokio::task::spawn_blocking(move || gilwall_core::payload::generate(seed, size as usize));
     let (body, ()) = tokio::join!(
         build,
-        tokio::time::sleep(Duration::from_secs_f64(delay_ms / 1000.0))
+        tokio::time::sleep(Duration::from_secs_f64((delay_ms + fault.1) / 1000.0))
     );
     let body = body.map_err(|e| {
         ApiError(
@@ -223,7 +273,7 @@ async fn features(
             format!("payload builder failed: {e}"),
         )
     })?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(answer(body, fault.0))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! (delay, payload size, requests in flight, time to send headers) and never serves a file
 //! outside the `www` folder it was given.
 
+pub mod faults;
 mod handlers;
 
 use axum::Router;
@@ -36,6 +37,8 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// Folder served at `/` (the demo page), if any.
     pub www: Option<PathBuf>,
+    /// Faults injected into every `/delay` and `/features` answer (requests may override).
+    pub faults: faults::Faults,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             max_in_flight: 16_384,
             header_timeout: Duration::from_secs(10),
             www: None,
+            faults: faults::Faults::default(),
         }
     }
 }
@@ -53,6 +57,9 @@ impl Default for ServerConfig {
 /// Accept backlog for the listener: large enough that a burst of a few thousand connects is
 /// not left to TCP's one-second retry (see DESIGN.md, `somaxconn` is 4096 here).
 pub const BACKLOG: u32 = 4096;
+
+/// Most bytes of request line and headers a client may send; more gets the connection closed.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// Binds a TCP listener on `addr` with [`BACKLOG`].
 pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
@@ -81,6 +88,7 @@ pub async fn run(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout)
+        .max_buf_size(MAX_HEADER_BYTES)
         .keep_alive(true);
     let http = Arc::new(http);
     let mut connections = tokio::task::JoinSet::new();

@@ -60,6 +60,7 @@ fn compute_under_gil(
     spec: &TaskSpec,
     slice: u64,
 ) -> Result<u64, String> {
+    gilwall_core::task::check_json(body, spec.kernel)?;
     let mut work = Work::new(spec.kernel, body, spec.index as u64).map_err(|e| e.to_string())?;
     let mut left = spec.iterations;
     while left > 0 {
