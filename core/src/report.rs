@@ -109,6 +109,11 @@ pub struct Point {
     /// One of the failures, to say what went wrong (at most 300 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_sample: Option<String>,
+    /// The feature server's own lateness (time served − delay asked), 99th percentile over
+    /// the point's requests, worst repeat, in ms; where the server reports it (gilwall's does).
+    /// It is not subtracted from anything: it is part of what the strategies waited for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_late_p99_ms: Option<f64>,
 }
 
 /// What a point was measured for, before its samples are known.
@@ -157,6 +162,7 @@ impl Point {
             checksum: None,
             all_failed: false,
             error_sample: None,
+            server_late_p99_ms: None,
         })
     }
 }

@@ -111,6 +111,11 @@ pub struct RunArgs {
     /// A title for the report and chart.
     #[arg(long)]
     pub title: Option<String>,
+    /// Speak HTTP/2 (h2c) to the server, multiplexing requests over few connections instead of
+    /// one connection per request: how to hold thousands of requests in flight. Needs a server
+    /// that speaks h2c, as gilwall's does.
+    #[arg(long)]
+    pub http2: bool,
     /// Write the report as JSON (the shared format), saved after every point so an interrupted
     /// sweep keeps what it measured. Without it the report goes to gilwall-results/last-run.json.
     #[arg(long, value_name = "FILE")]
@@ -211,8 +216,11 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8000)]
     pub port: u16,
     /// Folder with the demo page (default: ./www, or the www folder of the source tree).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_www")]
     pub www: Option<PathBuf>,
+    /// Serve the feature endpoints only, no page.
+    #[arg(long)]
+    pub no_www: bool,
     /// The server's caps.
     #[command(flatten, next_help_heading = "Server limits")]
     pub limits: ServerLimits,
@@ -453,6 +461,7 @@ fn run_command(args: RunArgs) -> Result<()> {
         switch_interval_ms: args.switch_interval_ms,
         timeout_ms: args.timeout_ms,
         title: args.title.clone(),
+        http2: args.http2,
     };
     config
         .validate()
@@ -479,7 +488,22 @@ fn run_command(args: RunArgs) -> Result<()> {
         (_, Some(p)) => p.clone(),
         _ => PathBuf::from(LAST_RUN),
     };
-    let bench = Bench::start(args.url.as_deref(), args.limits.config(None, faults))?;
+    // A client and an in-process server hold two descriptors per connection; when that would
+    // not fit, the embedded server runs as a child process instead.
+    let max_tasks = u64::from(config.tasks.iter().copied().max().unwrap_or(1));
+    let own_process =
+        args.url.is_none() && !args.http2 && max_tasks * 2 + 64 > machine::raise_open_files_limit();
+    let exe = std::env::current_exe().context("cannot find the gilwall binary")?;
+    if own_process {
+        eprintln!(
+            "note: {max_tasks} tasks need more open files than one process may hold with its server; the feature server runs in its own process"
+        );
+    }
+    let bench = Bench::start_with(
+        args.url.as_deref(),
+        args.limits.config(None, faults),
+        own_process.then_some(exe.as_path()),
+    )?;
     interrupt::watch(&save_to);
     let report = bench.run_from(&config, resumed, &progress_bar(), |partial| {
         export::write(&save_to, &Json.export(std::slice::from_ref(partial))?)?;
@@ -515,8 +539,8 @@ fn run_command(args: RunArgs) -> Result<()> {
     } else {
         print!("{summary}")
     }
+    eprintln!("saved the report to {}", save_to.display());
     for (path, what) in [
-        (&args.export_json, "report"),
         (&args.export_csv, "CSV"),
         (&args.export_markdown, "summary"),
         (&args.chart, "chart"),
@@ -624,6 +648,7 @@ fn plot_command(args: PlotArgs) -> Result<()> {
 
 fn serve(args: ServeArgs) -> Result<()> {
     let www = match args.www {
+        _ if args.no_www => None,
         Some(dir) => {
             if !dir.join("index.html").is_file() {
                 bail!(
@@ -636,6 +661,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         None => default_www(),
     };
     let config = args.limits.config(www.clone(), args.faults.faults()?);
+    machine::raise_open_files_limit();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     runtime.block_on(async move {
         let addr = SocketAddr::new(args.bind, args.port);
@@ -651,6 +677,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         }
         let host = if args.bind.is_unspecified() { "127.0.0.1".to_string() } else { args.bind.to_string() };
         match &www {
+            None if args.no_www => {}
             Some(dir) => println!("gilwall: demo page at http://{host}:{}/ (from {})", local.port(), dir.display()),
             None => println!("gilwall: no www folder found; serving the API only (build the page with `cargo xtask web`)"),
         }

@@ -16,11 +16,19 @@ pub struct AsyncFetcher {
 }
 
 impl AsyncFetcher {
-    /// A client whose requests fail after `timeout`.
+    /// A client whose requests fail after `timeout`, speaking HTTP/1.1.
     pub fn new(timeout: Duration) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .no_proxy()
+        Self::with_http2(timeout, false)
+    }
+
+    /// A client whose requests fail after `timeout`; with `http2`, it speaks HTTP/2 from the
+    /// first byte (h2c prior knowledge) and multiplexes every request over one connection.
+    pub fn with_http2(timeout: Duration, http2: bool) -> anyhow::Result<Self> {
+        let mut builder = reqwest::Client::builder().timeout(timeout).no_proxy();
+        if http2 {
+            builder = builder.http2_prior_knowledge();
+        }
+        let client = builder
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {}", describe(&e)))?;
         Ok(AsyncFetcher { client })
@@ -44,11 +52,23 @@ impl Fetcher for AsyncFetcher {
     }
 }
 
-/// A blocking client whose requests fail after `timeout`.
+/// A blocking client whose requests fail after `timeout`, speaking HTTP/1.1.
 pub fn blocking_client(timeout: Duration) -> anyhow::Result<reqwest::blocking::Client> {
-    reqwest::blocking::Client::builder()
+    blocking_client_with(timeout, false)
+}
+
+/// A blocking client; with `http2`, it speaks HTTP/2 (h2c prior knowledge).
+pub fn blocking_client_with(
+    timeout: Duration,
+    http2: bool,
+) -> anyhow::Result<reqwest::blocking::Client> {
+    let mut builder = reqwest::blocking::Client::builder()
         .timeout(timeout)
-        .no_proxy()
+        .no_proxy();
+    if http2 {
+        builder = builder.http2_prior_knowledge();
+    }
+    builder
         .build()
         .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {}", describe(&e)))
 }

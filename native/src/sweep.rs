@@ -6,7 +6,7 @@
 
 use crate::fetch::{DEFAULT_TIMEOUT_SLACK, blocking_client, blocking_fetch};
 use crate::machine::{self, InstantClock};
-use crate::server::{Background, ServerConfig};
+use crate::server::{Background, ChildServer, ServerConfig};
 use crate::strategy::{self, PointCtx};
 use anyhow::{Context, Result, bail};
 use gilwall_core::calibrate::{Calibration, calibrate};
@@ -48,6 +48,9 @@ pub struct SweepConfig {
     pub timeout_ms: Option<u64>,
     /// A title for the report.
     pub title: Option<String>,
+    /// Speak HTTP/2 to the server (h2c), multiplexing requests over few connections: what lets
+    /// one process hold 10 000 requests in flight.
+    pub http2: bool,
 }
 
 impl Default for SweepConfig {
@@ -65,6 +68,7 @@ impl Default for SweepConfig {
             switch_interval_ms: 5.0,
             timeout_ms: None,
             title: None,
+            http2: false,
         }
     }
 }
@@ -114,40 +118,72 @@ impl SweepConfig {
     }
 }
 
+/// Where the embedded server runs. Held only so that dropping the bench stops it.
+#[allow(dead_code)]
+enum Server {
+    /// On a thread of this process.
+    InProcess(Background),
+    /// In a child process.
+    OwnProcess(ChildServer),
+}
+
 /// What a session of sweeps shares: the server, the cores, the calibrations.
 pub struct Bench {
     base_url: String,
-    _server: Option<Background>,
+    server: Option<Server>,
     cores: u32,
     worker_exe: PathBuf,
     calibrations: Mutex<HashMap<(Kernel, u64), Calibration>>,
     open_files: u64,
+    /// Asks gilwall's own server for its lateness; `None` for a `--url` server.
+    stats_client: Option<reqwest::blocking::Client>,
 }
 
 impl Bench {
     /// Starts the embedded server (or checks that `url` answers), and notes the cores.
     pub fn start(url: Option<&str>, server: ServerConfig) -> Result<Bench> {
+        Bench::start_with(url, server, None)
+    }
+
+    /// Like [`Bench::start`], but with `server_exe` runs the embedded server as a child process
+    /// of that binary (`gilwall serve`), so a sweep may hold twice as many connections.
+    pub fn start_with(
+        url: Option<&str>,
+        server: ServerConfig,
+        server_exe: Option<&std::path::Path>,
+    ) -> Result<Bench> {
         let open_files = machine::raise_open_files_limit();
-        let (base_url, background) = match url {
-            Some(url) => {
+        let (base_url, background) = match (url, server_exe) {
+            (Some(url), _) => {
                 check_reachable(url)?;
                 (url.trim_end_matches('/').to_string(), None)
             }
-            None => {
+            (None, None) => {
                 let bg = Background::start(server)
                     .context("cannot start the embedded feature server")?;
-                (bg.url(), Some(bg))
+                (bg.url(), Some(Server::InProcess(bg)))
+            }
+            (None, Some(exe)) => {
+                let child = ChildServer::start(exe, &server).with_context(|| {
+                    format!("cannot start the feature server process {}", exe.display())
+                })?;
+                (child.url().to_string(), Some(Server::OwnProcess(child)))
             }
         };
         let worker_exe = std::env::current_exe()
             .context("cannot find the gilwall binary for worker processes")?;
         Ok(Bench {
             base_url,
-            _server: background,
+            server: background,
             cores: machine::cores(),
             worker_exe,
             calibrations: Mutex::new(HashMap::new()),
             open_files,
+            stats_client: if url.is_none() {
+                Some(blocking_client(Duration::from_secs(5))?)
+            } else {
+                None
+            },
         })
     }
 
@@ -242,7 +278,13 @@ impl Bench {
         config.validate()?;
         let max_tasks = config.tasks.iter().copied().max().unwrap_or(1) as u64;
         // A client socket and (embedded) a server socket per task, plus the pool's slack.
-        let needed = max_tasks * if self._server.is_some() { 2 } else { 1 } + 64;
+        // With HTTP/2 every request shares one connection per client.
+        let per_task = match (&self.server, config.http2) {
+            (_, true) => 0,
+            (Some(Server::InProcess(_)), false) => 2,
+            _ => 1,
+        };
+        let needed = max_tasks * per_task + 64;
         if needed > self.open_files {
             bail!(
                 "--tasks {max_tasks} needs about {needed} open files (one socket per task, two with the embedded \
@@ -321,6 +363,7 @@ impl Bench {
                 .map(Duration::from_millis)
                 .unwrap_or(Duration::from_secs_f64(config.io_ms / 1000.0) + DEFAULT_TIMEOUT_SLACK),
             worker_exe: self.worker_exe.clone(),
+            http2: config.http2,
         };
         let model_ms = self.model_ms(config, strategy, tasks, cpu_ms);
         let mut samples = Vec::with_capacity(config.repeats as usize);
@@ -328,7 +371,10 @@ impl Bench {
         let mut cpu_times = Vec::new();
         let mut checksum = None;
         let mut error_sample: Option<String> = None;
+        let mut late_p99: Option<f64> = None;
         for run_no in 0..config.warmup + config.repeats {
+            // Start each run's lateness count afresh (calibration and warm-up are not its own).
+            self.server_lateness_p99();
             let run = strategy::run(strategy, &ctx)
                 .with_context(|| format!("running {strategy} with {tasks} tasks"))?;
             progress.inc(model_ms as u64);
@@ -337,8 +383,12 @@ impl Bench {
                 .iter()
                 .filter_map(|o| o.result.as_ref().err())
                 .collect();
+            let late = self.server_lateness_p99();
             if run_no < config.warmup {
                 continue;
+            }
+            if let Some(l) = late {
+                late_p99 = Some(late_p99.map_or(l, |m: f64| m.max(l)));
             }
             if let (None, Some(first)) = (&error_sample, failures.first()) {
                 error_sample = Some(first.chars().take(300).collect());
@@ -370,7 +420,19 @@ impl Bench {
         point.checksum = checksum;
         point.all_failed = errors == u64::from(tasks) * u64::from(config.repeats);
         point.error_sample = error_sample;
+        point.server_late_p99_ms = late_p99;
         Ok(point)
+    }
+}
+
+impl Bench {
+    /// The server's lateness p99 since the last call, in ms (and resets it); `None` for servers
+    /// that do not report it (`--url` pointing at httpbin, say) or before any request.
+    fn server_lateness_p99(&self) -> Option<f64> {
+        let client = self.stats_client.as_ref()?;
+        let body = blocking_fetch(client, &format!("{}/stats?reset=1", self.base_url)).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+        v["lateness_ms"]["p99"].as_f64()
     }
 }
 

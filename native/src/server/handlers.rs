@@ -26,6 +26,20 @@ struct AppState {
     max_in_flight: usize,
     faults: Faults,
     dice: Arc<Dice>,
+    lateness: Arc<Lateness>,
+}
+
+/// How late the server answers: for each `/delay` and `/features` request, the time its handler
+/// took minus the delay it was asked for (jitter included in the asked delay). Read, and
+/// optionally reset, at `GET /stats`; also sent per answer as `Server-Timing: lateness;dur=…`.
+#[derive(Debug, Default)]
+pub(super) struct Lateness(std::sync::Mutex<Vec<f64>>);
+
+impl Lateness {
+    fn record(&self, ms: f64) {
+        // Poisoning needs a panic while holding the lock, and pushing cannot panic.
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(ms);
+    }
 }
 
 /// An error answer: a status and a message saying what was wrong, as JSON `{"error": …}`.
@@ -50,11 +64,13 @@ pub(super) fn router(config: &ServerConfig) -> Router {
         max_in_flight: config.max_in_flight,
         faults: config.faults,
         dice: Arc::new(Dice::default()),
+        lateness: Arc::new(Lateness::default()),
     };
     let api = Router::new()
         .route("/delay/{seconds}", get(delay))
         .route("/features", get(features))
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/stats", get(stats))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             limit_in_flight,
@@ -148,6 +164,7 @@ async fn delay(
 ) -> Result<Response, ApiError> {
     let ms = parse_delay_ms("the delay (seconds)", &seconds, 1000.0, state.max_delay_ms)?;
     let fault = state.draw(&args)?;
+    let started = std::time::Instant::now();
     tokio::time::sleep(Duration::from_secs_f64((ms + fault.1) / 1000.0)).await;
     let headers: Map<String, Value> = headers
         .iter()
@@ -173,13 +190,19 @@ async fn delay(
         "url": format!("http://{host}{uri}"),
     });
     // A JSON value always serialises.
-    Ok(answer(
-        serde_json::to_vec_pretty(&body).expect("JSON values serialise"),
-        fault.0,
-    ))
+    let body = serde_json::to_vec_pretty(&body).expect("JSON values serialise");
+    let late = state.late(started, ms + fault.1);
+    Ok(answer(body, fault.0, late))
 }
 
 impl AppState {
+    /// Records and returns how much later than `asked_ms` after `started` this answer is.
+    fn late(&self, started: std::time::Instant, asked_ms: f64) -> f64 {
+        let late = started.elapsed().as_secs_f64() * 1000.0 - asked_ms;
+        self.lateness.record(late);
+        late
+    }
+
     /// This request's fault and jitter: the server's rates, overridden by the query's.
     fn draw(&self, query: &BTreeMap<String, String>) -> Result<(Fault, f64), ApiError> {
         let faults = self
@@ -191,8 +214,12 @@ impl AppState {
 }
 
 /// The answer for a JSON `body` under `fault`.
-fn answer(body: Vec<u8>, fault: Fault) -> Response {
-    let json = [(header::CONTENT_TYPE, "application/json")];
+fn answer(body: Vec<u8>, fault: Fault, late_ms: f64) -> Response {
+    let timing = format!("lateness;dur={late_ms:.3}");
+    let json = [
+        (header::CONTENT_TYPE, "application/json".to_string()),
+        (header::HeaderName::from_static("server-timing"), timing),
+    ];
     match fault {
         Fault::None => (json, body).into_response(),
         Fault::Fail => ApiError(
@@ -261,6 +288,7 @@ async fn features(
         None => 0,
     };
     let fault = state.draw(&q)?;
+    let started = std::time::Instant::now();
     let build =
         tokio::task::spawn_blocking(move || gilwall_core::payload::generate(seed, size as usize));
     let (body, ()) = tokio::join!(
@@ -273,7 +301,31 @@ async fn features(
             format!("payload builder failed: {e}"),
         )
     })?;
-    Ok(answer(body, fault.0))
+    let late = state.late(started, delay_ms + fault.1);
+    Ok(answer(body, fault.0, late))
+}
+
+/// `GET /stats[?reset=1]`: how late the server has answered since the last reset.
+async fn stats(
+    State(state): State<AppState>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Json<Value> {
+    let mut samples = state.lateness.0.lock().unwrap_or_else(|p| p.into_inner());
+    let mut sorted = samples.clone();
+    if q.get("reset").is_some_and(|v| v == "1" || v == "true") {
+        samples.clear();
+    }
+    drop(samples);
+    sorted.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        sorted
+            .get(((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+    };
+    Json(json!({
+        "requests": sorted.len(),
+        "lateness_ms": { "p50": pct(0.5), "p99": pct(0.99), "max": sorted.last() },
+    }))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ mod handlers;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -85,11 +85,18 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = router(&config);
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
+    // HTTP/1.1 as the article's clients speak it, and HTTP/2 (prior knowledge, h2c) so a
+    // client can multiplex thousands of requests over a few connections (`--http2`).
+    let mut http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    http.http1()
+        .timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout)
         .max_buf_size(MAX_HEADER_BYTES)
         .keep_alive(true);
+    http.http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(u32::try_from(config.max_in_flight).unwrap_or(u32::MAX))
+        .max_header_list_size(MAX_HEADER_BYTES as u32);
     let http = Arc::new(http);
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
@@ -202,5 +209,85 @@ impl Drop for Background {
             // Stopping only fails if the server task panicked, and there is no one to tell.
             let _ = self.runtime.block_on(server.stop());
         }
+    }
+}
+
+/// The server as a child process (`gilwall serve --port 0`), for sweeps too large for one
+/// process: a client and a server in one process use two descriptors per connection, so
+/// 10 000 connections would not fit under a 20 000 open-files limit. Dropping it kills the child.
+pub struct ChildServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ChildServer {
+    /// Starts `exe serve` on a free loopback port with `config`'s caps and faults.
+    pub fn start(exe: &std::path::Path, config: &ServerConfig) -> std::io::Result<ChildServer> {
+        use std::io::BufRead;
+        let f = &config.faults;
+        let mut child = std::process::Command::new(exe)
+            .args(["serve", "--bind", "127.0.0.1", "--port", "0", "--no-www"])
+            .args(["--max-delay-s", &(config.max_delay_ms / 1000.0).to_string()])
+            .args([
+                "--max-payload-kb",
+                &(config.max_payload_bytes / 1024).to_string(),
+            ])
+            .args(["--max-in-flight", &config.max_in_flight.to_string()])
+            .args([
+                "--header-timeout-ms",
+                &config.header_timeout.as_millis().to_string(),
+            ])
+            .args([
+                "--fail-rate",
+                &f.fail_rate.to_string(),
+                "--drop-rate",
+                &f.drop_rate.to_string(),
+            ])
+            .args([
+                "--malformed-rate",
+                &f.malformed_rate.to_string(),
+                "--jitter-ms",
+                &f.jitter_ms.to_string(),
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()?;
+        // stdout was asked for as a pipe just above.
+        let stdout = child.stdout.take().expect("the server's stdout is piped");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(at) = line.find("http://127.0.0.1:") {
+                        let rest = &line[at..];
+                        let end = rest["http://".len()..]
+                            .find('/')
+                            .map_or(rest.len(), |i| i + "http://".len());
+                        break rest[..end].to_string();
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    return Err(std::io::Error::other(
+                        "the server process exited before saying where it listens",
+                    ));
+                }
+            }
+        };
+        Ok(ChildServer { child, url })
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        // It may have exited already; either way it must not outlive the sweep.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -16,7 +16,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let fetcher = AsyncFetcher::new(ctx.timeout)?;
+    let fetcher = AsyncFetcher::with_http2(ctx.timeout, ctx.http2)?;
     let specs = ctx.specs();
     let outcomes = runtime.block_on(run_all_on_one_thread(&fetcher, &clock, &specs));
     Ok(PointRun {

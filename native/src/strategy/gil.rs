@@ -8,7 +8,7 @@
 //! The result: real threads, but CPU work takes turns on one core — the wall again.
 
 use super::{PointCtx, PointRun, failed, on_threads};
-use crate::fetch::{blocking_client, blocking_fetch};
+use crate::fetch::{blocking_client_with, blocking_fetch};
 use crate::machine::{InstantClock, thread_cpu_ms};
 use gilwall_core::kernel::Work;
 use gilwall_core::task::{Clock, TaskOutcome, TaskSpec};
@@ -17,7 +17,7 @@ use parking_lot::{Mutex, MutexGuard};
 /// Runs the point on threads that share one emulated GIL.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let clock = InstantClock::new();
-    let client = blocking_client(ctx.timeout)?;
+    let client = blocking_client_with(ctx.timeout, ctx.http2)?;
     let gil = Mutex::new(());
     let specs = ctx.specs();
     let slice = slice_iterations(ctx);

@@ -55,6 +55,8 @@ pub struct PointCtx {
     pub timeout: Duration,
     /// The `gilwall` binary, for the processes strategy's workers.
     pub worker_exe: PathBuf,
+    /// Speak HTTP/2 to the server (h2c prior knowledge), multiplexing requests.
+    pub http2: bool,
 }
 
 impl PointCtx {

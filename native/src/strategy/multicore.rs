@@ -16,7 +16,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
         .worker_threads(ctx.cores.max(1) as usize)
         .enable_all()
         .build()?;
-    let fetcher = Arc::new(AsyncFetcher::new(ctx.timeout)?);
+    let fetcher = Arc::new(AsyncFetcher::with_http2(ctx.timeout, ctx.http2)?);
     let outcomes =
         runtime.block_on(async {
             let handles: Vec<_> = ctx

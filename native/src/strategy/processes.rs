@@ -25,6 +25,9 @@ pub struct WorkerRequest {
     pub spec: TaskSpec,
     /// Per-request timeout, ms.
     pub timeout_ms: u64,
+    /// Speak HTTP/2 to the server.
+    #[serde(default)]
+    pub http2: bool,
 }
 
 /// A worker's answer.
@@ -119,6 +122,7 @@ fn drive(
         let request = WorkerRequest {
             spec: ctx.spec(index),
             timeout_ms,
+            http2: ctx.http2,
         };
         let sent_at = clock.now_ms();
         serde_json::to_writer(&mut stdin, &request)?;
@@ -153,7 +157,7 @@ fn drive(
 /// each, until stdin closes.
 pub fn worker_main() -> anyhow::Result<()> {
     let clock = InstantClock::new();
-    let mut client: Option<(u64, reqwest::blocking::Client)> = None;
+    let mut client: Option<(u64, bool, reqwest::blocking::Client)> = None;
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     for line in stdin.lock().lines() {
@@ -161,10 +165,13 @@ pub fn worker_main() -> anyhow::Result<()> {
         let request: WorkerRequest =
             serde_json::from_str(&line).context("the parent sent an invalid task")?;
         let client = match &client {
-            Some((t, c)) if *t == request.timeout_ms => c.clone(),
+            Some((t, h, c)) if *t == request.timeout_ms && *h == request.http2 => c.clone(),
             _ => {
-                let c = crate::fetch::blocking_client(Duration::from_millis(request.timeout_ms))?;
-                client = Some((request.timeout_ms, c.clone()));
+                let c = crate::fetch::blocking_client_with(
+                    Duration::from_millis(request.timeout_ms),
+                    request.http2,
+                )?;
+                client = Some((request.timeout_ms, request.http2, c.clone()));
                 c
             }
         };

@@ -2,14 +2,14 @@
 //! then starts the next task, so the makespan is N·(io + cpu).
 
 use super::{PointCtx, PointRun, failed};
-use crate::fetch::{blocking_client, blocking_fetch};
+use crate::fetch::{blocking_client_with, blocking_fetch};
 use crate::machine::{InstantClock, thread_cpu_ms};
 use gilwall_core::task::{Clock, TaskOutcome, compute};
 
 /// Runs the point serially.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let clock = InstantClock::new();
-    let client = blocking_client(ctx.timeout)?;
+    let client = blocking_client_with(ctx.timeout, ctx.http2)?;
     let outcomes = ctx
         .specs()
         .iter()

@@ -4,14 +4,14 @@
 
 use super::serial::blocking_task;
 use super::{PointCtx, PointRun, on_threads};
-use crate::fetch::blocking_client;
+use crate::fetch::blocking_client_with;
 use crate::machine::InstantClock;
 use gilwall_core::task::Clock;
 
 /// Runs the point on plain OS threads.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let clock = InstantClock::new();
-    let client = blocking_client(ctx.timeout)?;
+    let client = blocking_client_with(ctx.timeout, ctx.http2)?;
     let specs = ctx.specs();
     let outcomes = on_threads(ctx.tasks, ctx.pool, |i| {
         blocking_task(&client, &clock, &specs[i as usize])

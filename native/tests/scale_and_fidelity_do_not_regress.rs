@@ -1,0 +1,90 @@
+//! Cheap guards for the scale and fidelity figures in BENCHMARKS.md: not the targets
+//! themselves (those are benchmarks on a quiet machine), but failures far outside them.
+
+use gilwall::server::ServerConfig;
+use gilwall::sweep::{Bench, SweepConfig};
+use gilwall_core::{CpuSpec, StrategyId};
+use indicatif::ProgressBar;
+use std::process::Command;
+use std::sync::Mutex;
+
+/// The tests here time real work; one at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+#[test]
+fn two_thousand_requests_in_flight_over_http2_stay_near_one_delay() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let bench = Bench::start(None, ServerConfig::default()).unwrap();
+    let config = SweepConfig {
+        strategies: vec![StrategyId::Async],
+        tasks: vec![2000],
+        io_ms: 300.0,
+        cpu: CpuSpec::Ms(0.0),
+        http2: true,
+        ..SweepConfig::default()
+    };
+    let report = bench
+        .run(&config, &ProgressBar::hidden(), |_| Ok(()))
+        .unwrap();
+    let p = &report.points[0];
+    assert_eq!(p.errors, 0);
+    assert!(
+        p.median_ms < 2.0 * 300.0,
+        "2000 concurrent 300 ms fetches took {:.0} ms",
+        p.median_ms
+    );
+    let late = p
+        .server_late_p99_ms
+        .expect("gilwall's server reports its lateness");
+    assert!(
+        late < 150.0,
+        "the server answered 2000 requests with a p99 lateness of {late:.1} ms"
+    );
+}
+
+#[test]
+fn the_one_thread_strategies_stay_close_to_the_model() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let bench = Bench::start(None, ServerConfig::default()).unwrap();
+    let config = SweepConfig {
+        // One-thread strategies only: they need one core, so another program on the shared
+        // machine bends them least; the parallel ones are checked against async by ratio in
+        // strategies_show_the_wall.rs instead.
+        strategies: vec![StrategyId::Serial, StrategyId::Async],
+        tasks: vec![1, 4],
+        io_ms: 100.0,
+        cpu: CpuSpec::Ms(50.0),
+        warmup: 1,
+        ..SweepConfig::default()
+    };
+    let report = bench
+        .run(&config, &ProgressBar::hidden(), |_| Ok(()))
+        .unwrap();
+    for p in &report.points {
+        // Measured at 92-100% on a quiet machine (BENCHMARKS.md); far below means a regression.
+        assert!(
+            p.efficiency > 0.6,
+            "{} N={} ran at {:.0}% of the model",
+            p.strategy,
+            p.tasks,
+            p.efficiency * 100.0
+        );
+    }
+}
+
+#[test]
+fn a_sweep_too_large_for_one_process_moves_the_server_out() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    // 150 tasks need ~364 descriptors with the server inside, ~214 with it outside.
+    let script = format!(
+        "ulimit -n 256 && exec {} run --strategy async --tasks 150 --io-ms 50 --cpu-ms 0 --export-json -",
+        env!("CARGO_BIN_EXE_gilwall")
+    );
+    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("runs in its own process"), "{stderr}");
+    let report = gilwall_core::Report::from_json(&out.stdout).unwrap();
+    assert_eq!(report.points[0].errors, 0);
+    assert!(report.points[0].server_late_p99_ms.is_some());
+}
