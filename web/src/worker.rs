@@ -1,0 +1,47 @@
+//! The Web Worker's side: each worker is its own wasm instance (loaded by `www/worker.js`)
+//! that answers one [`Job`] at a time — the browser's analogue of one process in the article's
+//! `ProcessPoolExecutor`.
+
+use crate::browser::{PerfClock, WebFetcher, error_text};
+use crate::wire::{Job, WireOutcome};
+use gilwall_core::task::{self, Clock, TaskSpec};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+/// Runs one job sent by the page and returns the reply (a JSON [`WireOutcome`]).
+///
+/// `job` is the JSON of a [`Job`]; `body` is the payload for a compute job (ignored for a task
+/// job, which fetches its own). Called by `www/worker.js` for every message.
+#[wasm_bindgen]
+pub async fn worker_handle(job: String, body: JsValue) -> Result<String, JsError> {
+    let job: Job = serde_json::from_str(&job)
+        .map_err(|e| JsError::new(&format!("the page sent a malformed job: {e}")))?;
+    let clock = PerfClock;
+    let outcome: WireOutcome = match job {
+        Job::Task(spec) => {
+            let spec: TaskSpec = spec.into();
+            task::run_task(&WebFetcher, &clock, &spec).await.into()
+        }
+        Job::Compute(spec) => {
+            let body = body
+                .dyn_into::<js_sys::Uint8Array>()
+                .map_err(|v| {
+                    JsError::new(&format!(
+                        "a compute job needs its payload as a Uint8Array, got {}",
+                        error_text(&v)
+                    ))
+                })?
+                .to_vec();
+            let spec: TaskSpec = spec.into();
+            let t0 = clock.now_ms();
+            let result = task::compute(&body, &spec);
+            WireOutcome {
+                index: spec.index,
+                result,
+                cpu_ms: clock.now_ms() - t0,
+            }
+        }
+    };
+    // An outcome is integers, finite floats and strings.
+    Ok(serde_json::to_string(&outcome).expect("an outcome always serialises"))
+}
