@@ -4,6 +4,9 @@
 
 use crate::browser::{PerfClock, WebFetcher, error_text};
 use crate::wire::{Job, WireOutcome};
+use gilwall_core::calibrate::calibrate;
+use gilwall_core::kernel::Kernel;
+use gilwall_core::payload;
 use gilwall_core::task::{self, Clock, TaskSpec};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -44,4 +47,23 @@ pub async fn worker_handle(job: String, body: JsValue) -> Result<String, JsError
     };
     // An outcome is integers, finite floats and strings.
     Ok(serde_json::to_string(&outcome).expect("an outcome always serialises"))
+}
+
+/// Time each kernel runs when a worker starts, ms.
+pub const WARM_UP_MS: f64 = 40.0;
+
+/// Runs every kernel for a moment, many calls each, before the worker reports ready.
+///
+/// A fresh wasm instance starts in the engine's baseline compiler; V8 switches a function to
+/// optimised code only between calls, never inside a running loop. The page's own instance is
+/// warm from calibration, so without this a worker's first task would run its whole kernel in
+/// baseline code, several times slower — a start-up cost, not the strategy's.
+#[wasm_bindgen]
+pub fn warm_up() -> Result<(), JsError> {
+    let body = payload::generate(1, 1024);
+    for kernel in Kernel::ALL {
+        calibrate(kernel, &body, &PerfClock, WARM_UP_MS)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+    }
+    Ok(())
 }

@@ -1,0 +1,85 @@
+// The page loads cleanly in real Chromium, its wasm computes the checksum pinned natively, and
+// bad input is refused with an error that names the field.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, openPage, ROOT } from './harness.mjs';
+
+let browser, page, errors;
+
+before(async () => {
+  browser = await launch();
+  ({ page, errors } = await openPage(browser.context));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('the page loads with no console errors and is cross-origin isolated', async () => {
+  const cargo = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8');
+  const version = cargo.match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
+  assert.equal(await page.evaluate(() => window.gilwall.version), version);
+  // COOP + COEP from gilwall serve: what shared-memory wasm threads will need.
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
+  assert.equal(await page.locator('#run').isEnabled(), true);
+  // Every browser strategy is offered; wasm-threads has its place but is not runnable yet.
+  const boxes = await page.locator('#strategies input').evaluateAll((els) => els.map((e) => [e.value, e.disabled]));
+  assert.deepEqual(boxes, [['serial', false], ['async', false], ['workers', false], ['async-workers', false], ['wasm-threads', true]]);
+  assert.deepEqual(errors, []);
+});
+
+test('the features checksum computed in wasm equals the value pinned natively', async () => {
+  // The constant as core's source pins it (and core's native unit test checks it).
+  const source = readFileSync(join(ROOT, 'core/src/kernel.rs'), 'utf8');
+  const pinned = source.match(/PINNED_FEATURES_CHECKSUM: u64 = 0x([0-9a-f_]+);/)[1].replaceAll('_', '');
+  const got = await page.evaluate(async () => {
+    const c = window.gilwall.pinnedFeaturesCase();
+    // The payload comes from the native server; the kernel runs in this page's wasm.
+    const res = await fetch(`/features?delay_ms=0&size=${c.size}&seed=${c.seed}`);
+    const body = new Uint8Array(await res.arrayBuffer());
+    return { expected: c.checksum, computed: window.gilwall.featuresChecksum(body, c.passes) };
+  });
+  assert.equal(got.expected, pinned);
+  assert.equal(got.computed, pinned);
+});
+
+test('a bad config is rejected with an error that names the field', async () => {
+  const cases = [
+    [{ tasks: [0] }, /^tasks must be between 1 and 100000, got 0$/],
+    [{ tasks: [1, 'many'] }, /^tasks must be a whole number/],
+    [{ io_ms: -5 }, /^io_ms must be a number from 0 to 60000, got -5$/],
+    [{ cpu_ms: 10, cpu_ratio: 0.5 }, /^give only one of cpu_ms, cpu_ratio and cpu_iters/],
+    [{ strategies: ['threads'] }, /^strategies: "threads" runs only natively/],
+    [{ strategies: ['wasm-threads'] }, /^strategies: "wasm-threads" is not available/],
+    [{ strategies: ['turbo'] }, /^strategies: unknown strategy "turbo"/],
+    [{ payload_kb: 1e9 }, /^payload_kb must be/],
+    [{ repeats: 0 }, /^repeats must be between 1 and 1000, got 0$/],
+    [{ workers: 99 }, /^workers must be between 1 and 32/],
+    [{ taks: [1] }, /^unknown config field "taks"/],
+    ['fast please', /^the config must be an object/],
+  ];
+  for (const [config, pattern] of cases) {
+    const message = await page.evaluate(
+      (c) => window.gilwall.run(c).then(() => 'resolved', (e) => `${e instanceof Error ? '' : 'not an Error: '}${e.message}`),
+      config,
+    );
+    assert.match(message, pattern, `config ${JSON.stringify(config)}`);
+  }
+  // A refused config leaves the page ready for the next run.
+  assert.equal(await page.locator('#run').isEnabled(), true);
+  assert.deepEqual(errors, []);
+});
+
+test('a broken saved report is refused with a message saying what is wrong', async () => {
+  const message = await page.evaluate(() => {
+    try {
+      window.gilwall.load({ schema_version: 9, points: [] }, 'future.json');
+      return 'loaded';
+    } catch (e) {
+      return e.message;
+    }
+  });
+  assert.match(message, /schema_version 9.*newer gilwall/);
+});
