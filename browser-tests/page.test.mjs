@@ -83,3 +83,13 @@ test('a broken saved report is refused with a message saying what is wrong', asy
   });
   assert.match(message, /schema_version 9.*newer gilwall/);
 });
+
+test('async with I/O only stays flat: concurrent fetches of one URL really overlap', async (t) => {
+  // Article step 2. The sqrt kernel fetches the same /delay URL for every task, which Chromium's
+  // HTTP cache would otherwise let through one at a time. N = 6 is the most HTTP/1.1
+  // connections a browser opens to one host.
+  const io = await page.evaluate(() => window.gilwall.run({ strategies: ['async'], tasks: [1, 6], io_ms: 150, cpu_ms: 0, kernel: 'sqrt' }));
+  const [one, six] = io.points.map((p) => p.min_ms);
+  t.diagnostic(`async, I/O only: N=1 ${Math.round(one)} ms, N=6 ${Math.round(six)} ms`);
+  assert.ok(six < 1.5 * one, `6 concurrent fetches took ${Math.round(six)} ms, one took ${Math.round(one)} ms`);
+});

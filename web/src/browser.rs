@@ -30,7 +30,7 @@ extern "C" {
     fn user_agent(this: &NavigatorLike) -> String;
 
     #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(url: &str) -> Promise;
+    fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Promise;
 
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
@@ -59,8 +59,14 @@ impl Fetcher for WebFetcher {
 }
 
 /// Fetches `url` and returns its body.
+///
+/// The request bypasses the HTTP cache (`cache: "no-store"`): Chromium lets only one request
+/// for a URL go to the network while another for the same URL is in flight (its cache lock),
+/// which would turn N concurrent fetches of `/delay/1` into N fetches in a row.
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let response = JsFuture::from(global_fetch(url))
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let response = JsFuture::from(global_fetch(url, &init))
         .await
         .map_err(|e| error_text(&e))?;
     let response: web_sys::Response = response

@@ -72,7 +72,10 @@ fn ensure_chromium() -> Result<PathBuf> {
         .args(["install", "-y", "chromium", "chromium-driver"])
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
     if !path.is_file() {
-        bail!("apt-get installed chromium, but there is still no {}", path.display());
+        bail!(
+            "apt-get installed chromium, but there is still no {}",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -80,7 +83,9 @@ fn ensure_chromium() -> Result<PathBuf> {
 /// Installs the test scripts' npm packages exactly as locked (`npm ci`) unless they already are.
 fn ensure_npm_packages(dir: &Path) -> Result<()> {
     if Command::new("node").arg("--version").output().is_err() {
-        bail!("the browser tests need Node.js 20 or later and npm on PATH (Debian: apt-get install -y nodejs npm)");
+        bail!(
+            "the browser tests need Node.js 20 or later and npm on PATH (Debian: apt-get install -y nodejs npm)"
+        );
     }
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules").join(".package-lock.json");

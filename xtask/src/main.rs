@@ -16,7 +16,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::all(),
-        Some("web") => web::build().map(|out| eprintln!("xtask: the page's wasm is in {}", out.display())),
+        Some("web") => {
+            web::build().map(|out| eprintln!("xtask: the page's wasm is in {}", out.display()))
+        }
         Some("serve") => web::serve(&args[1..]),
         Some("browser") => browser::test(),
         Some("help") | Some("--help") | Some("-h") | None => {
@@ -85,8 +87,8 @@ pub fn ensure_target(target: &str) -> Result<()> {
             Ok(())
         }
         Ok(_) => run(Command::new("rustup").args(["target", "add", target])),
-        Err(_) => bail!(
-            "rustup is not on PATH; install the {target} target for your toolchain by hand"
-        ),
+        Err(_) => {
+            bail!("rustup is not on PATH; install the {target} target for your toolchain by hand")
+        }
     }
 }

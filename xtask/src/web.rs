@@ -30,7 +30,11 @@ pub fn build() -> Result<PathBuf> {
         .join("release")
         .join("gilwall_web.wasm");
     let out = root().join("www").join("pkg");
-    eprintln!("xtask: wasm-bindgen {} -> {}", wasm.display(), out.display());
+    eprintln!(
+        "xtask: wasm-bindgen {} -> {}",
+        wasm.display(),
+        out.display()
+    );
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         // ES modules that the page and its module workers import directly, no bundler.
@@ -49,11 +53,18 @@ pub fn build() -> Result<PathBuf> {
 fn optimise(wasm: &std::path::Path) {
     let found = Command::new("wasm-opt").arg("--version").output().is_ok();
     if !found {
-        eprintln!("xtask: wasm-opt not found; keeping the unoptimised module (it works, only larger)");
+        eprintln!(
+            "xtask: wasm-opt not found; keeping the unoptimised module (it works, only larger)"
+        );
         return;
     }
     let status = Command::new("wasm-opt")
-        .args(["-O2", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"])
+        .args([
+            "-O2",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "-o",
+        ])
         .arg(wasm)
         .arg(wasm)
         .status();
@@ -77,7 +88,15 @@ pub fn serve(args: &[String]) -> Result<()> {
     build()?;
     run(cargo()
         .current_dir(root())
-        .args(["run", "--release", "--package", "gilwall", "--", "serve", "--www"])
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "gilwall",
+            "--",
+            "serve",
+            "--www",
+        ])
         .arg(root().join("www"))
         .args(args))
 }
