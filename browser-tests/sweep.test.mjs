@@ -4,7 +4,11 @@
 //
 // Timing claims are ratios with margins: the machine may have 2 shared, noisy cores. There,
 // with io = 100 ms and cpu = 60 ms, async at N = 4 should take io + 4·cpu = 340 ms and workers
-// io + 2·cpu = 220 ms (ratio 1.55); the test asks for 1.25.
+// io + 2·cpu = 220 ms (ratio 1.55); the test asks for 1.25. That needs two cores the browser
+// can actually use: on a machine busy with other work (a compile next door), Linux gives the
+// browser's whole process group one fair share, and workers cannot beat the main thread. So the
+// test first measures how many cores the page gets (the same task in 1 and in 2 workers) and
+// waits, within a bound, for a moment when it gets two.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,7 +18,10 @@ import { launch, openPage, ROOT } from './harness.mjs';
 
 const CONFIG = { strategies: ['async', 'workers'], tasks: [1, 4], io_ms: 100, cpu_ms: 60, repeats: 3, kernel: 'features', payload_kb: 4 };
 const MIN_RATIO = 1.25;
-const ATTEMPTS = 2;
+const ATTEMPTS = 3;
+/** How long to wait for the browser to get two cores before measuring anyway. */
+const CAPACITY_WAIT_MS = 120_000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let browser, page, errors, report, resp;
 const schema = JSON.parse(readFileSync(join(ROOT, 'schema/report.schema.json'), 'utf8'));
@@ -30,9 +37,38 @@ after(async () => {
   await browser?.close();
 });
 
+/** Cores the page can use right now: 2 × (one task in one worker) / (two tasks in two workers). */
+async function coresAvailable() {
+  const probe = await page.evaluate(() => window.gilwall.run({ strategies: ['workers'], tasks: [1, 2], io_ms: 0, cpu_ms: 80, repeats: 2, kernel: 'sqrt' }));
+  const [one, two] = probe.points.map((p) => p.min_ms);
+  return (2 * one) / two;
+}
+
+/**
+ * Waits (bounded) until the page gets about two cores twice in a row — a quiet moment rather
+ * than a lucky probe — and returns the last measurement.
+ */
+async function waitForTwoCores(t) {
+  const deadline = Date.now() + CAPACITY_WAIT_MS;
+  let quiet = 0;
+  for (;;) {
+    const cores = await coresAvailable();
+    quiet = cores >= 1.6 ? quiet + 1 : 0;
+    t.diagnostic(`cores the page can use now: ${cores.toFixed(2)}`);
+    if (quiet >= 2 || Date.now() > deadline) return cores;
+    if (!quiet) await sleep(3000);
+  }
+}
+
 test('async at N = 4 is clearly slower than workers, and freezes the page while workers do not', async (t) => {
-  let ratio = 0;
+  const hw = await page.evaluate(() => navigator.hardwareConcurrency);
+  if (hw < 2) {
+    t.skip(`this machine has ${hw} core: workers cannot beat the main thread here, and the model says so`);
+    return;
+  }
+  let ratio = 0, cores = 0;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    cores = await waitForTwoCores(t);
     report = await page.evaluate((c) => window.gilwall.run(c), CONFIG);
     resp = await page.evaluate(() => window.gilwall.responsiveness().by_strategy);
     // min over repeats: the run least disturbed by whatever else the machine is doing.
@@ -49,7 +85,7 @@ test('async at N = 4 is clearly slower than workers, and freezes the page while 
   // The wall: async grows with N (340 vs 160 ms ideally) …
   assert.ok(point('async', 4).min_ms >= 1.5 * point('async', 1).min_ms, 'async did not grow with N');
   // … and workers get past it.
-  assert.ok(ratio >= MIN_RATIO, `async/workers at N=4 is only ${ratio.toFixed(2)}`);
+  assert.ok(ratio >= MIN_RATIO, `async/workers at N=4 is only ${ratio.toFixed(2)} (the page could use ${cores.toFixed(2)} cores)`);
   // The meter: long frames (≥ 50 ms) during async with CPU, none of that length during workers.
   assert.ok(resp.async.long_frames >= 1 && resp.async.max_frame_gap_ms >= 50, `async: ${JSON.stringify(resp.async)}`);
   assert.ok(resp.workers.max_frame_gap_ms < resp.async.max_frame_gap_ms / 2, `workers: ${JSON.stringify(resp.workers)}`);

@@ -54,10 +54,11 @@ pub const WARM_UP_MS: f64 = 40.0;
 
 /// Runs every kernel for a moment, many calls each, before the worker reports ready.
 ///
-/// A fresh wasm instance starts in the engine's baseline compiler; V8 switches a function to
+/// A fresh wasm instance starts in the engine's baseline compiler, and V8 moves a function to
 /// optimised code only between calls, never inside a running loop. The page's own instance is
-/// warm from calibration, so without this a worker's first task would run its whole kernel in
-/// baseline code, several times slower — a start-up cost, not the strategy's.
+/// warm from calibration; without this, a worker's first task could run its whole kernel in
+/// baseline code — a start-up cost, not the strategy's. (On this project's busy 2-core machine
+/// the difference drowned in noise: it is cheap insurance, not a measured fix.)
 #[wasm_bindgen]
 pub fn warm_up() -> Result<(), JsError> {
     let body = payload::generate(1, 1024);
