@@ -15,6 +15,8 @@ try {
   await page.screenshot({ path: out + 'during.png' });
   const report = await running;
   await page.waitForTimeout(300);
+  if (process.env.LOAD) await page.setInputFiles('#load', process.env.LOAD);
+  await page.waitForTimeout(200);
   await page.screenshot({ path: out + 'after.png', fullPage: true });
   console.log(JSON.stringify(report.points.map((p) => [p.strategy, p.tasks, Math.round(p.median_ms), Math.round(p.model_ms), Math.round(p.cpu_measured_ms), p.samples_ms.map(Math.round)])));
   console.log(JSON.stringify(await page.evaluate(() => window.gilwall.responsiveness().by_strategy)));

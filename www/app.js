@@ -144,6 +144,9 @@ async function run(config) {
   try {
     const report = await sweep.run((e) => {
       switch (e.kind) {
+        case 'starting-workers':
+          setStatus(`starting ${e.workers} Web Workers (each loads and warms up its own wasm)…`);
+          break;
         case 'calibrated':
           total = null;
           setStatus(`calibrated: ${Math.round(e.iterations).toLocaleString()} ${e.kernel} iterations ≈ ${formatMs(e.cpu_ms)} of CPU per task`);

@@ -5,7 +5,7 @@ import init, { worker_handle, warm_up } from './pkg/gilwall_web.js';
 
 await init();
 // Get the kernels into optimised code before the first timed job (see web/src/worker.rs).
-warm_up();
+await warm_up();
 
 self.onmessage = async (event) => {
   const { job, body } = event.data;

@@ -68,7 +68,7 @@ impl Sweep {
         self.stop.set(true);
     }
 
-    /// Runs the sweep, calling `on_event` with progress objects (`kind`: `calibrated`, `start`,
+    /// Runs the sweep, calling `on_event` with progress objects (`kind`: `starting-workers`, `calibrated`, `start`,
     /// `measured`, `point`, `error`, `stopped`), and resolves to the report object.
     pub fn run(&self, on_event: js_sys::Function) -> js_sys::Promise {
         let config = self.config.clone();
@@ -149,6 +149,18 @@ async fn run_sweep(
     let clock = PerfClock;
     let machine = browser::describe();
     let cores = machine.cores;
+    // Start (and warm up) every worker the sweep will need before anything is timed, so that
+    // no point pays for another's start-up.
+    if let Some(most) = config
+        .strategies
+        .iter()
+        .filter(|&&id| strategy::uses_pool(id))
+        .flat_map(|_| config.tasks.iter().map(|&n| config.pool_size(n)))
+        .max()
+    {
+        emit(json!({"kind": "starting-workers", "workers": most}));
+        crate::pool::Pool::get().ensure(most as usize).await?;
+    }
     let work = calibrate_work(config, emit).await?;
     let mut report = Report::new(ReportRuntime::Browser, machine, browser::now_rfc3339());
     report.title = config.title.clone();
