@@ -125,10 +125,15 @@ function formConfig() {
 // ---- running --------------------------------------------------------------------------------
 
 /** Runs a sweep with `config` and resolves to its report (the shared report format). */
-async function run(config) {
+async function run(config, { fromForm = false } = {}) {
   if (state.sweep) throw new Error('a sweep is already running; stop it first');
   const sweep = new Sweep(config); // throws an Error naming the bad field
-  if (config && typeof config === 'object') applyConfig(config);
+  if (!fromForm && config && typeof config === 'object') {
+    // A run from the console or a test: show what it runs, and no preset claims it.
+    applyConfig(config);
+    document.querySelectorAll('#presets button').forEach((b) => b.classList.remove('active'));
+    $('#preset-note').textContent = config.title ?? '';
+  }
   if ($('#keep').checked && state.current?.points.length) {
     state.earlier.push({ label: `run ${state.runs}`, report: state.current });
   }
@@ -336,10 +341,16 @@ async function main() {
     (self.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated');
   $('#config').addEventListener('submit', (e) => {
     e.preventDefault();
-    run(formConfig()).catch((err) => setStatus(err.message, true));
+    run(formConfig(), { fromForm: true }).catch((err) => setStatus(err.message, true));
   });
   $('#stop').addEventListener('click', () => { if (state.sweep) { state.sweep.stopped = true; state.sweep.stop(); setStatus('stopping after this run…'); } });
   $('#show-model').addEventListener('change', redraw);
+  // Editing the controls by hand leaves the preset: it no longer describes what will run.
+  $('#config').addEventListener('input', (e) => {
+    if (e.target.id === 'keep' || e.target.id === 'show-model') return;
+    document.querySelectorAll('#presets button').forEach((b) => b.classList.remove('active'));
+    $('#preset-note').textContent = '';
+  });
   $('#download').addEventListener('click', download);
   $('#load').addEventListener('change', (e) => { loadFiles([...e.target.files]); e.target.value = ''; });
   $('#run').disabled = false;

@@ -234,10 +234,14 @@ fn task_counts(v: &Value) -> Result<Vec<u32>, ConfigError> {
             items.len()
         )));
     }
-    items
+    let mut counts = items
         .into_iter()
         .map(|item| workload::check_tasks(whole("tasks", item)?).map_err(to_config))
-        .collect()
+        .collect::<Result<Vec<u32>, _>>()?;
+    // A sweep is a curve over N: each count once, in order.
+    counts.sort_unstable();
+    counts.dedup();
+    Ok(counts)
 }
 
 /// The CPU field: at most one of `cpu_ms`, `cpu_ratio` and `cpu_iters` (null counts as absent).
@@ -285,7 +289,7 @@ mod tests {
     #[test]
     fn a_full_config_parses() {
         let c = SweepConfig::from_json(&json!({
-            "strategies": ["async", "workers", "async"], "tasks": [1, 4.0], "io_ms": 100,
+            "strategies": ["async", "workers", "async"], "tasks": [4.0, 1, 4], "io_ms": 100,
             "cpu_ms": 60, "kernel": "sqrt", "payload_kb": 2, "repeats": 3, "workers": null,
             "title": "t"
         }))
