@@ -93,3 +93,17 @@ test('async with I/O only stays flat: concurrent fetches of one URL really overl
   t.diagnostic(`async, I/O only: N=1 ${Math.round(one)} ms, N=6 ${Math.round(six)} ms`);
   assert.ok(six < 1.5 * one, `6 concurrent fetches took ${Math.round(six)} ms, one took ${Math.round(one)} ms`);
 });
+
+test('Stop ends a sweep after the run under way, with the points measured so far', async () => {
+  const result = await page.evaluate(async () => {
+    const running = window.gilwall.run({ strategies: ['async'], tasks: [1, 2, 3, 4, 5, 6], io_ms: 200, cpu_ms: 0, kernel: 'sqrt', repeats: 2 });
+    await new Promise((r) => setTimeout(r, 700));
+    window.gilwall.stop();
+    const report = await running;
+    return { points: report.points.length, status: document.querySelector('#status').textContent, runEnabled: !document.querySelector('#run').disabled };
+  });
+  assert.ok(result.points >= 1 && result.points < 6, `${result.points} points`);
+  assert.match(result.status, /stopp/);
+  assert.equal(result.runEnabled, true);
+  assert.deepEqual(errors, []);
+});

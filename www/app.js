@@ -39,6 +39,7 @@ const state = {
   loaded: [],           // saved reports loaded by the user: {name, report}
   windows: new Map(),   // "strategy@N" → timed-run windows [{start, end}] of the current run
   sweep: null,
+  stopping: false,
   runs: 0,
 };
 let meter;
@@ -183,17 +184,28 @@ async function run(config, { fromForm = false } = {}) {
     // Let one more frame arrive so the last run's frame gap is closed before it is measured.
     await new Promise((r) => setTimeout(r, 120));
     redraw();
-    if ($('#status').className !== 'error' && !sweep.stopped) {
+    if (state.stopping) {
+      setStatus(`stopped: ${report.points.length} points measured`);
+    } else if ($('#status').className !== 'error') {
       setStatus(`done: ${report.points.length} points in ${done} timed runs`);
     }
     return report;
   } finally {
     state.sweep = null;
+    state.stopping = false;
     sweep.free();
     $('#run').disabled = false;
     $('#stop').disabled = true;
     $('#download').disabled = !state.current?.points?.length;
   }
+}
+
+/** Ends the sweep under way after its current timed run. */
+function stop() {
+  if (!state.sweep) return;
+  state.stopping = true;
+  state.sweep.stop();
+  setStatus('stopping after this run…');
 }
 
 function windowsFor(strategy, tasks) {
@@ -343,7 +355,7 @@ async function main() {
     e.preventDefault();
     run(formConfig(), { fromForm: true }).catch((err) => setStatus(err.message, true));
   });
-  $('#stop').addEventListener('click', () => { if (state.sweep) { state.sweep.stopped = true; state.sweep.stop(); setStatus('stopping after this run…'); } });
+  $('#stop').addEventListener('click', stop);
   $('#show-model').addEventListener('change', redraw);
   // Editing the controls by hand leaves the preset: it no longer describes what will run.
   $('#config').addEventListener('input', (e) => {
@@ -360,7 +372,7 @@ async function main() {
     version: version(),
     /** Runs a sweep: {strategies, tasks, io_ms, cpu_ms | cpu_ratio | cpu_iters, kernel, payload_kb, repeats, workers, title}. */
     run: (config) => run(config),
-    stop: () => state.sweep?.stop(),
+    stop,
     load,
     /** The report of the last run (or the one under way). */
     report: () => state.current,
