@@ -132,6 +132,8 @@ impl Pool {
 
     /// Sends `job` (with `body` for a compute job) to worker `i` and waits for its outcome.
     async fn call(&self, i: usize, job: &Job, body: Option<&[u8]>) -> Result<WireOutcome, String> {
+        // `i` comes from a Crew, whose indices are below the pool's length at its creation, and
+        // the pool never shrinks.
         let member = self.members.borrow()[i].clone();
         let (tx, rx) = oneshot::channel();
         *member.reply.borrow_mut() = Some(tx);

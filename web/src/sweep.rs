@@ -77,7 +77,7 @@ impl Sweep {
             let emit = |event: serde_json::Value| {
                 // The page's handler failing must not end the measurement; say so and go on.
                 if let Err(e) = on_event.call1(&JsValue::NULL, &to_js(&event)) {
-                    web_log(&format!(
+                    console_warn(&format!(
                         "gilwall: the page's event handler threw: {}",
                         error_text(&e)
                     ));
@@ -91,14 +91,11 @@ impl Sweep {
     }
 }
 
-fn web_log(msg: &str) {
-    web_sys_console_warn(msg);
-}
-
 #[wasm_bindgen]
 extern "C" {
+    /// `console.warn`, for problems the sweep survives.
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    fn web_sys_console_warn(s: &str);
+    fn console_warn(s: &str);
 }
 
 /// How much work one task does, once the kernel is calibrated.
