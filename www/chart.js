@@ -85,6 +85,10 @@ export function drawChart(svg, series, { showModel = true } = {}) {
         d: line(pts.map((p) => [fx(p.tasks), fy(p.model_ms)])), fill: 'none', stroke: s.color,
         'stroke-width': 2.5, 'stroke-dasharray': '10 7',
       }, g);
+      // A short bar at each model value, so a single point still shows its prediction.
+      for (const p of pts) {
+        el('line', { x1: fx(p.tasks) - 11, x2: fx(p.tasks) + 11, y1: fy(p.model_ms), y2: fy(p.model_ms), stroke: s.color, 'stroke-width': 3 }, g);
+      }
     }
     el('path', {
       d: line(pts.map((p) => [fx(p.tasks), fy(p.ms)])), fill: 'none', stroke: s.color,

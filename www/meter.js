@@ -39,11 +39,15 @@ export class Meter {
     requestAnimationFrame(() => this.frame());
   }
 
-  /** Frame gaps `[from, to]`, oldest first, ending with the one still open at `now`. */
-  gaps(now = performance.now()) {
+  /** Frame gaps `[from, to]` ending after `since`, oldest first, with the one still open at `now`. */
+  gaps(now = performance.now(), since = -Infinity) {
     const out = [];
-    for (let i = 1; i < this.frames.length; i++) out.push({ from: this.frames[i - 1], to: this.frames[i] });
-    if (this.frames.length) out.push({ from: this.frames[this.frames.length - 1], to: now, open: true });
+    const f = this.frames;
+    // Frames are in time order: walk back only as far as `since`.
+    let i = f.length - 1;
+    while (i > 0 && f[i - 1] > since) i--;
+    for (i = Math.max(i, 1); i < f.length; i++) out.push({ from: f[i - 1], to: f[i] });
+    if (f.length) out.push({ from: f[f.length - 1], to: now, open: true });
     return out;
   }
 
@@ -71,12 +75,14 @@ export class Meter {
     const recent = this.frames.filter((t) => t > now - 1000);
     this.out.fps.textContent = String(recent.length);
     this.out.fps.className = recent.length >= 30 ? 'good' : 'bad';
-    const last5 = this.gaps(now).filter((g) => g.to > now - 5000);
+    const last5 = this.gaps(now, now - 5000);
     const worst = Math.max(0, ...last5.map((g) => g.to - g.from));
     this.out.worst.textContent = `${Math.round(worst)} ms`;
     this.out.worst.className = worst >= LONG_FRAME_MS ? 'bad' : 'good';
     if (this.sources.length) {
-      const n = this.longTasks.filter((t) => t.end > now - 5000 && t.type === (this.sources.includes('longtask') ? 'longtask' : 'long-animation-frame')).length;
+      // Long tasks where the browser reports them, else long animation frames.
+      const type = this.sources.includes('longtask') ? 'longtask' : 'long-animation-frame';
+      const n = this.longTasks.filter((t) => t.end > now - 5000 && t.type === type).length;
       this.out.longtasks.textContent = `${n} in 5 s`;
       this.out.longtasks.className = n ? 'bad' : 'good';
     } else {
@@ -110,8 +116,7 @@ export class Meter {
     ctx.strokeStyle = '#fca5a5'; ctx.lineWidth = 1; ctx.setLineDash([4, 4]);
     ctx.beginPath(); ctx.moveTo(0, y(LONG_FRAME_MS)); ctx.lineTo(w, y(LONG_FRAME_MS)); ctx.stroke();
     ctx.setLineDash([]);
-    for (const g of this.gaps(now)) {
-      if (g.to < now - STRIP_MS) continue;
+    for (const g of this.gaps(now, now - STRIP_MS)) {
       const gap = g.to - g.from;
       const x0 = w - ((now - g.from) / STRIP_MS) * w, x1 = w - ((now - g.to) / STRIP_MS) * w;
       ctx.fillStyle = gap >= LONG_FRAME_MS ? '#dc2626' : '#10b981';
