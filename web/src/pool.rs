@@ -169,14 +169,17 @@ pub struct Crew {
 
 impl Crew {
     /// A crew of the pool's first `size` workers; the pool must already have them
-    /// ([`Pool::ensure`]).
-    pub fn new(pool: Rc<Pool>, size: usize) -> Crew {
+    /// ([`Pool::ensure`]). An empty crew is refused: its tasks would wait forever.
+    pub fn new(pool: Rc<Pool>, size: usize) -> Result<Crew, String> {
         let size = size.min(pool.len());
-        Crew {
+        if size == 0 {
+            return Err("no Web Worker has been started for this run".into());
+        }
+        Ok(Crew {
             pool,
             free: RefCell::new((0..size).collect()),
             waiting: RefCell::new(VecDeque::new()),
-        }
+        })
     }
 
     /// Runs `job` on the next free worker, waiting for one if all are busy.

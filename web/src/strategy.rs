@@ -90,7 +90,7 @@ pub async fn run(
         StrategyId::Async => Ok(task::run_all_on_one_thread(&fetcher, &clock, specs).await),
         // Article step 4: the whole task (fetch and compute) runs in a worker.
         StrategyId::Workers => {
-            let crew = Crew::new(Pool::get(), pool_size as usize);
+            let crew = Crew::new(Pool::get(), pool_size as usize)?;
             let jobs = specs.iter().map(|spec| {
                 let crew = &crew;
                 async move {
@@ -102,7 +102,7 @@ pub async fn run(
         }
         // Async fetches on the main thread; each payload is copied to a worker for its CPU half.
         StrategyId::AsyncWorkers => {
-            let crew = Crew::new(Pool::get(), pool_size as usize);
+            let crew = Crew::new(Pool::get(), pool_size as usize)?;
             let jobs = specs.iter().map(|spec| {
                 let crew = &crew;
                 async move {
