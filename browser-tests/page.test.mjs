@@ -107,3 +107,23 @@ test('Stop ends a sweep after the run under way, with the points measured so far
   assert.equal(result.runEnabled, true);
   assert.deepEqual(errors, []);
 });
+
+test('every runnable strategy computes the same checksums for the same tasks', async () => {
+  // serial and async run in this page's wasm; workers fetch and compute in their own instances;
+  // async-workers copy each fetched payload to a worker. The kernels must agree bit for bit.
+  const r = await page.evaluate(() => window.gilwall.run({
+    strategies: ['serial', 'async', 'workers', 'async-workers'], tasks: [3], io_ms: 20, cpu_ms: 10, kernel: 'features', payload_kb: 8,
+  }));
+  assert.deepEqual(r.points.map((p) => p.strategy), ['serial', 'async', 'workers', 'async-workers']);
+  for (const p of r.points) {
+    assert.equal(p.errors, 0, p.strategy);
+    assert.match(p.checksum, /^[0-9a-f]{16}$/);
+    assert.equal(p.checksum, r.points[0].checksum, `${p.strategy} disagrees with serial`);
+    assert.equal(p.payload_bytes, 8 * 1024);
+  }
+  // The model per strategy: serial N·(io + cpu); async io + N·cpu.
+  assert.equal(r.points[0].model_ms, 3 * (20 + 10));
+  assert.equal(r.points[1].model_ms, 20 + 3 * 10);
+  assert.equal(r.points[2].workers, 3);
+  assert.deepEqual(errors, []);
+});
