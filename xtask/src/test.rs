@@ -3,7 +3,7 @@
 use crate::{cargo, ensure_target, run};
 use anyhow::Result;
 
-/// Checks that core builds for wasm32, then runs the workspace's tests.
+/// Checks that core builds for wasm32, runs the workspace's tests, then the browser tests.
 pub fn all() -> Result<()> {
     // Architecture invariant: core compiles for the browser as well as natively.
     ensure_target("wasm32-unknown-unknown")?;
@@ -15,5 +15,7 @@ pub fn all() -> Result<()> {
         "wasm32-unknown-unknown",
     ]))?;
     run(cargo().args(["test", "--workspace"]))?;
+    // The page in real headless Chromium against the real server.
+    crate::browser::test()?;
     Ok(())
 }
