@@ -1,16 +1,15 @@
 //! The oracle for exercise 1: real fetches against a loopback server that answers after 200 ms.
 
 use ex01_concurrent_fetch::fetch_all;
-use std::sync::Mutex;
 use std::time::Instant;
 use support::Server;
 
 /// The tests time real fetches; one at a time keeps them from disturbing each other.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[tokio::test]
 async fn eight_fetches_take_about_as_long_as_one() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start();
     let urls = server.urls(8, 200);
     let start = Instant::now();
@@ -32,7 +31,7 @@ async fn eight_fetches_take_about_as_long_as_one() {
 
 #[tokio::test]
 async fn results_come_back_in_the_order_of_the_urls() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start();
     // Later URLs answer sooner, so finishing order differs from the URLs' order.
     let urls: Vec<String> = (0..5u64)
@@ -49,7 +48,7 @@ async fn results_come_back_in_the_order_of_the_urls() {
 
 #[tokio::test]
 async fn a_failed_fetch_is_an_error() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start();
     let mut urls = server.urls(3, 10);
     urls.push(server.url(10).replace("/delay/10", "/missing"));

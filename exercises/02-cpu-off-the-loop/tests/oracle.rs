@@ -3,18 +3,17 @@
 
 use ex02_cpu_off_the_loop::handle;
 use futures::future::join_all;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use support::{Server, longest_stall};
 
 /// The tests time real CPU work; one at a time keeps them from competing for the cores.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const CPU_MS: u64 = 120;
 
 #[tokio::test(flavor = "current_thread")]
 async fn cpu_work_does_not_stall_the_event_loop() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start();
     let handles = server
         .urls(3, 50)
@@ -36,10 +35,12 @@ async fn cpu_work_does_not_stall_the_event_loop() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_cpu_work_still_happens_and_its_result_comes_back() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let server = Server::start();
     let start = Instant::now();
-    let result = handle(server.url(10), 60).await.expect("the fetch should succeed");
+    let result = handle(server.url(10), 60)
+        .await
+        .expect("the fetch should succeed");
     assert!(
         start.elapsed() >= Duration::from_millis(60),
         "handle returned after {:?}: the CPU work (60 ms) was skipped",

@@ -17,7 +17,9 @@ pub fn checksums(payload: Vec<u8>, workers: usize) -> Vec<u64> {
     for i in 0..workers {
         // TODO: this clones the whole payload for every worker. Share it instead.
         let mine = payload.clone();
-        handles.push(std::thread::spawn(move || support::checksum(&mine, i as u64)));
+        handles.push(std::thread::spawn(move || {
+            support::checksum(&mine, i as u64)
+        }));
     }
     handles
         .into_iter()

@@ -145,7 +145,10 @@ async fn serve(mut stream: TcpStream, stats: &Stats) -> std::io::Result<()> {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             stats.in_flight.fetch_sub(1, Ordering::SeqCst);
             stats.served.fetch_add(1, Ordering::SeqCst);
-            ("200 OK", format!("{{\"path\":\"{path}\",\"delay_ms\":{ms}}}"))
+            (
+                "200 OK",
+                format!("{{\"path\":\"{path}\",\"delay_ms\":{ms}}}"),
+            )
         }
         _ => (
             "404 Not Found",
@@ -264,7 +267,10 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATED.fetch_add(new_size.saturating_sub(layout.size()) as u64, Ordering::Relaxed);
+        ALLOCATED.fetch_add(
+            new_size.saturating_sub(layout.size()) as u64,
+            Ordering::Relaxed,
+        );
         // SAFETY: `ptr` came from `System` with `layout`; the caller promised a valid size.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
