@@ -1,0 +1,116 @@
+//! Predictions: ask the learner to guess before the run, then compare the guess with what was
+//! measured. Guessing first is the point — a wrong guess that the chart then corrects is what
+//! people remember. The prompt only appears on a terminal, and `--no-predict` turns it off.
+
+use std::io::{BufRead, Write};
+
+/// Reads a duration such as `900`, `900 ms`, `0.9s` or `1.2 s`, in ms. A bare number is ms.
+pub fn parse_guess(input: &str) -> Result<f64, String> {
+    let s = input.trim().to_ascii_lowercase();
+    let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (s.as_str(), 1.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * scale),
+        _ => Err(format!(
+            "{:?} is not a duration; type e.g. 900, 900 ms or 0.9 s",
+            input.trim()
+        )),
+    }
+}
+
+/// Asks `question` on `output` and reads a guess from `input`, asking again (up to three
+/// times) when the answer is not a duration. An empty line or end of input skips: `None`.
+pub fn ask(question: &str, input: &mut impl BufRead, output: &mut impl Write) -> Option<f64> {
+    let _ = writeln!(output, "Predict: {question}");
+    for _ in 0..3 {
+        let _ = write!(output, "Your guess (e.g. 900 ms or 0.9 s; Enter to skip): ");
+        let _ = output.flush();
+        let mut line = String::new();
+        match input.read_line(&mut line) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) if line.trim().is_empty() => return None,
+            Ok(_) => match parse_guess(&line) {
+                Ok(ms) => return Some(ms),
+                Err(e) => {
+                    let _ = writeln!(output, "  {e}");
+                }
+            },
+        }
+    }
+    None
+}
+
+/// Says how a guess compares with the measurement (and the model).
+pub fn judge(guess_ms: f64, measured_ms: f64, model_ms: f64) -> String {
+    let ratio = guess_ms / measured_ms;
+    let verdict = if (0.8..=1.25).contains(&ratio) {
+        "spot on".to_string()
+    } else if (0.5..=2.0).contains(&ratio) {
+        format!(
+            "close: {} by {:.0}%",
+            if ratio < 1.0 { "low" } else { "high" },
+            (ratio - 1.0).abs() * 100.0
+        )
+    } else if ratio < 1.0 {
+        format!(
+            "{:.1}× too low — something took longer than you expected",
+            1.0 / ratio
+        )
+    } else {
+        format!("{ratio:.1}× too high — it did better than you expected")
+    };
+    format!(
+        "You predicted {}; it took {} (the model says {}): {verdict}.",
+        crate::export::markdown::format_ms(guess_ms),
+        crate::export::markdown::format_ms(measured_ms),
+        crate::export::markdown::format_ms(model_ms),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses_read_as_milliseconds_or_seconds_and_nonsense_is_named() {
+        assert_eq!(parse_guess("900"), Ok(900.0));
+        assert_eq!(parse_guess(" 900 ms\n"), Ok(900.0));
+        assert_eq!(parse_guess("0.9s"), Ok(900.0));
+        assert_eq!(parse_guess("1.5 S"), Ok(1500.0));
+        assert!(
+            parse_guess("soon")
+                .unwrap_err()
+                .contains("\"soon\" is not a duration")
+        );
+        assert!(parse_guess("-3").is_err());
+        assert!(parse_guess("0").is_err());
+    }
+
+    #[test]
+    fn the_prompt_asks_again_on_nonsense_and_skips_on_an_empty_line() {
+        let mut out = Vec::new();
+        let guess = ask("how long?", &mut &b"soon\n800ms\n"[..], &mut out);
+        assert_eq!(guess, Some(800.0));
+        let shown = String::from_utf8(out).unwrap();
+        assert!(shown.contains("Predict: how long?") && shown.contains("not a duration"));
+        assert_eq!(ask("q", &mut &b"\n"[..], &mut Vec::new()), None);
+        assert_eq!(ask("q", &mut &b""[..], &mut Vec::new()), None);
+    }
+
+    #[test]
+    fn judgements_say_how_far_off_and_which_way() {
+        assert!(judge(900.0, 950.0, 900.0).contains("spot on"));
+        assert!(judge(600.0, 900.0, 900.0).contains("close: low by 33%"));
+        let low = judge(100.0, 900.0, 900.0);
+        assert!(
+            low.contains("9.0× too low") && low.contains("You predicted 100 ms"),
+            "{low}"
+        );
+        assert!(judge(4000.0, 900.0, 900.0).contains("4.4× too high"));
+    }
+}
