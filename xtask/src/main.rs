@@ -3,6 +3,7 @@
 //! Steps that need more than cargo (the wasm target, later the browser) install it themselves
 //! where they can and say plainly what is missing where they cannot.
 
+mod exercises;
 mod test;
 
 use anyhow::{Result, bail};
@@ -31,7 +32,8 @@ const HELP: &str = "\
 cargo xtask <task>
 
 tasks:
-  test    run every test: the workspace's cargo tests and core's wasm32 build check
+  test    run every test: the workspace's cargo tests, core's wasm32 build check, and the
+          workshop's exercises (each solution passes, each starting file fails)
 ";
 
 /// Runs `cmd`, echoing it first, and fails if it fails.
