@@ -48,7 +48,8 @@ fn shows_its_shape(lesson: u32) -> Outcome {
     );
     assert!(String::from_utf8_lossy(&outcome.chart).starts_with("<svg"));
     // The prediction the lesson asks for refers to a point it measures.
-    let q = measure::question(lesson, &Sizes::small()).expect("every measured lesson asks");
+    let q = gilwall::workshop::predict::question(lesson, &Sizes::small())
+        .expect("every measured lesson asks");
     let row = outcome.at(&q.series, q.x).unwrap_or_else(|| {
         panic!(
             "lesson {lesson} asks about {} at {}, not measured",

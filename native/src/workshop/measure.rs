@@ -62,11 +62,11 @@ impl Sizes {
         }
     }
 
-    fn max_tasks(&self) -> u32 {
+    pub(super) fn max_tasks(&self) -> u32 {
         self.tasks.iter().copied().max().unwrap_or(1)
     }
 
-    fn cpu_ms(&self) -> f64 {
+    pub(super) fn cpu_ms(&self) -> f64 {
         self.io_ms * self.cpu_ratio
     }
 }
@@ -91,17 +91,6 @@ pub struct Finding {
     pub holds: bool,
     /// The claim, with the numbers measured.
     pub text: String,
-}
-
-/// A prediction the learner is asked for before the run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Question {
-    /// The question.
-    pub ask: String,
-    /// The series and x it refers to.
-    pub series: String,
-    /// The x it refers to.
-    pub x: f64,
 }
 
 /// What a lesson's run produced.
@@ -131,79 +120,6 @@ impl Outcome {
 
     fn ms(&self, series: &str, x: f64) -> f64 {
         self.at(series, x).map_or(f64::NAN, |r| r.measured_ms)
-    }
-}
-
-/// The prediction lesson `n` asks for, at these sizes.
-pub fn question(n: u32, s: &Sizes) -> Option<Question> {
-    let n_max = s.max_tasks();
-    let (io, cpu) = (s.io_ms, s.cpu_ms());
-    let q = |ask: String, series: &str, x: f64| {
-        Some(Question {
-            ask,
-            series: series.to_string(),
-            x,
-        })
-    };
-    match n {
-        1 => q(
-            format!("Each fetch takes {io} ms. How long will serial take for N = {n_max}?"),
-            "serial",
-            n_max.into(),
-        ),
-        2 => q(
-            format!("Each fetch takes {io} ms. How long will async take for N = {n_max}?"),
-            "async",
-            n_max.into(),
-        ),
-        3 => q(
-            format!(
-                "Each task fetches ({io} ms) and then computes ({cpu} ms). How long will async + \
-                 CPU take for N = {n_max}?"
-            ),
-            "async + CPU",
-            n_max.into(),
-        ),
-        4 => q(
-            format!(
-                "Fetch {io} ms + CPU {cpu} ms per task. How long will processes take for \
-                 N = {n_max} on this machine's cores?"
-            ),
-            "processes",
-            n_max.into(),
-        ),
-        5 => q(
-            format!(
-                "Fetch {io} ms + CPU {cpu} ms per task. How long will threads take for \
-                 N = {n_max}?"
-            ),
-            "threads",
-            n_max.into(),
-        ),
-        6 => {
-            let kb = s.payloads_kb.iter().copied().max().unwrap_or(1);
-            q(
-                format!(
-                    "{} tasks, each fetching a {kb} KiB payload. How long will processes take?",
-                    s.copy_tasks
-                ),
-                "processes",
-                kb as f64,
-            )
-        }
-        8 => {
-            let si = s.switch_intervals_ms.iter().copied().fold(0.0, f64::max);
-            q(
-                format!(
-                    "{} fetches of {} ms, one after another, beside a CPU-bound thread, with a \
-                     {si} ms switch interval. How long will they take under the GIL?",
-                    s.convoy_fetches, s.convoy_io_ms
-                ),
-                convoy::UNDER_GIL,
-                si,
-            )
-        }
-        _ => None,
     }
 }
 

@@ -11,7 +11,7 @@
 //! - `measure` — what each lesson runs, and the findings it checks;
 //! - `convoy` — lesson 8's experiment (an I/O thread behind a CPU thread under the GIL);
 //! - `plot` — charts and tables whose x axis is not N;
-//! - `predict` — the prediction prompt and its judgement;
+//! - `predict` — each lesson's question, the prompt and its judgement;
 //! - `check` — `gilwall workshop check`, the exercises' checker.
 
 pub mod check;
@@ -138,15 +138,16 @@ pub fn list() -> String {
     );
     for l in LESSONS {
         out.push_str(&format!(
-            "  {}. {:<44} {} — {}\n",
-            l.number, l.title, l.runs_for, l.article
+            "  {}. {}\n     {}; {}\n",
+            l.number, l.title, l.article, l.runs_for
         ));
     }
     out.push_str(
-        "\nRun one:        gilwall workshop 1        (then 2, 3, … — each asks you to predict first)\n\
-         Exercises:      exercises/ — edit exercises/NN-name/src/lib.rs, then\n\
-         \x20               gilwall workshop check 1 (or `check` for all)\n\
-         Facilitators:   WORKSHOP.md\n",
+        "\nRun one:          gilwall workshop 1    (then 2, 3, …; each asks you to predict first)\n\
+         Exercises:        edit exercises/NN-name/src/lib.rs, then gilwall workshop check N\n\
+         \x20                 (or `gilwall workshop check` for all of them)\n\
+         Facilitators:     WORKSHOP.md\n\n\
+         In the checkout, `gilwall` is `cargo run --release --`, e.g. cargo run --release -- workshop 1\n",
     );
     out
 }
@@ -156,7 +157,7 @@ fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
     println!("{}", intro(lesson));
     let interactive =
         !args.no_predict && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let question = measure::question(lesson.number, &sizes);
+    let question = predict::question(lesson.number, &sizes);
     let guess = match (&question, interactive) {
         (Some(q), true) => {
             let g = predict::ask(&q.ask, &mut std::io::stdin().lock(), &mut std::io::stdout());
@@ -184,22 +185,33 @@ fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
     println!("\nThe model: {}", lesson.model);
     if let (Some(q), Some(g)) = (&question, guess) {
         if let Some(row) = outcome.at(&q.series, q.x) {
-            println!("\n{}", predict::judge(g, row.measured_ms, row.model_ms));
+            let verdict = predict::judge(g, row.measured_ms, row.model_ms);
+            println!("\n{}", wrap(&verdict, WIDTH));
+            if !verdict.contains("spot on") {
+                println!("{}", indent(&format!("Why: {}.", q.why), "  "));
+            }
         }
     }
     println!("\nWhat it means:");
     for f in &outcome.findings {
         if f.holds {
-            println!("  ✓ {}", f.text);
+            println!("{}", bullet("✓", &f.text));
         } else {
             println!(
-                "  ✗ not on this run: {}\n    (a busy machine can blur the shape; run the lesson again, or close other programs)",
-                f.text
+                "{}",
+                bullet(
+                    "✗",
+                    &format!(
+                        "not on this run: {} (a busy machine can blur the shape; run the lesson \
+                         again, or close other programs)",
+                        f.text
+                    )
+                )
             );
         }
     }
     for n in &outcome.notes {
-        println!("  • {n}");
+        println!("{}", bullet("•", n));
     }
     match lessons::lesson(lesson.number + 1) {
         Some(next) => println!("\nNext: gilwall workshop {} — {}", next.number, next.title),
@@ -211,13 +223,13 @@ fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
 /// A lesson's opening: title, article section, explanation and what to look for.
 pub fn intro(l: &Lesson) -> String {
     format!(
-        "Lesson {} of {}: {}\nFollows the article's {}.\n\n{}\n\nLook for: {}\n",
+        "Lesson {} of {}: {}\nFollows the article's {}.\n\n{}\n\n{}\n",
         l.number,
         LESSONS.len(),
         l.title,
         l.article,
-        wrap(l.explain, 92),
-        wrap(l.look_for, 82)
+        wrap(l.explain, WIDTH),
+        wrap(&format!("Look for: {}", l.look_for), WIDTH)
     )
 }
 
@@ -284,6 +296,24 @@ fn check_command(args: CheckArgs) -> Result<()> {
         bail!("{failing} of {} exercises do not pass yet", results.len());
     }
     Ok(())
+}
+
+/// Columns the lesson's prose is wrapped to (a laptop terminal in a workshop is not wide).
+const WIDTH: usize = 92;
+
+/// `text` as a bullet: the mark, then the text wrapped and indented under itself.
+fn bullet(mark: &str, text: &str) -> String {
+    let body = indent(&wrap(text, WIDTH - 4), "    ");
+    format!("  {mark} {}", body.trim_start())
+}
+
+/// Every line of `text` indented by `by`.
+fn indent(text: &str, by: &str) -> String {
+    wrap(text, WIDTH - by.len())
+        .lines()
+        .map(|l| format!("{by}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Wraps `text` at `width` columns, for the terminal.

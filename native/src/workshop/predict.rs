@@ -1,8 +1,124 @@
-//! Predictions: ask the learner to guess before the run, then compare the guess with what was
-//! measured. Guessing first is the point — a wrong guess that the chart then corrects is what
+//! Predictions: the question each lesson asks before its run, the prompt, and how the guess
+//! compares with what was measured. Guessing first is the point — a wrong guess that the chart then corrects is what
 //! people remember. The prompt only appears on a terminal, and `--no-predict` turns it off.
 
+use super::convoy;
+use super::measure::Sizes;
 use std::io::{BufRead, Write};
+
+/// A prediction the learner is asked for before the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// The question.
+    pub ask: String,
+    /// The series and x it refers to.
+    pub series: String,
+    /// The x it refers to.
+    pub x: f64,
+    /// The reasoning behind the right answer, shown when the guess was off.
+    pub why: String,
+}
+
+/// The prediction lesson `n` asks for, at these sizes.
+pub fn question(n: u32, s: &Sizes) -> Option<Question> {
+    let n_max = s.max_tasks();
+    let (io, cpu) = (s.io_ms, s.cpu_ms());
+    let q = |ask: String, series: &str, x: f64, why: String| {
+        Some(Question {
+            ask,
+            series: series.to_string(),
+            x,
+            why,
+        })
+    };
+    let cores = "the number of cores";
+    match n {
+        1 => q(
+            format!("Each fetch takes {io} ms. How long will serial take for N = {n_max}?"),
+            "serial",
+            n_max.into(),
+            format!("serial waits for each fetch before starting the next: {n_max} × {io} ms"),
+        ),
+        2 => q(
+            format!("Each fetch takes {io} ms. How long will async take for N = {n_max}?"),
+            "async",
+            n_max.into(),
+            format!(
+                "waiting costs no CPU, so one thread waits for all {n_max} fetches at once: \
+                 about one delay, {io} ms"
+            ),
+        ),
+        3 => q(
+            format!(
+                "Each task fetches ({io} ms) and then computes ({cpu} ms). How long will async + \
+                 CPU take for N = {n_max}?"
+            ),
+            "async + CPU",
+            n_max.into(),
+            format!(
+                "async overlaps the waiting, not the computing: the fetches take {io} ms \
+                 together, then {n_max} × {cpu} ms of CPU work queue on the one thread"
+            ),
+        ),
+        4 => q(
+            format!(
+                "Fetch {io} ms + CPU {cpu} ms per task. How long will processes take for \
+                 N = {n_max} on this machine's cores?"
+            ),
+            "processes",
+            n_max.into(),
+            format!(
+                "the CPU work spreads over {cores}: {io} ms + {n_max} × {cpu} ms ÷ cores, plus \
+                 starting the processes and copying data to and fro"
+            ),
+        ),
+        5 => q(
+            format!(
+                "Fetch {io} ms + CPU {cpu} ms per task. How long will threads take for \
+                 N = {n_max}?"
+            ),
+            "threads",
+            n_max.into(),
+            format!(
+                "the CPU work spreads over {cores}: {io} ms + {n_max} × {cpu} ms ÷ cores — \
+                 with nothing to start or copy"
+            ),
+        ),
+        6 => {
+            let kb = s.payloads_kb.iter().copied().max().unwrap_or(1);
+            q(
+                format!(
+                    "{} tasks, each fetching a {kb} KiB payload. How long will processes take?",
+                    s.copy_tasks
+                ),
+                "processes",
+                kb as f64,
+                "each process sends its parsed-over payload back to the parent, serialised, \
+                 and the parent decodes it: the copying grows with the payload, and threads \
+                 skip it"
+                    .to_string(),
+            )
+        }
+        8 => {
+            let si = s.switch_intervals_ms.iter().copied().fold(0.0, f64::max);
+            q(
+                format!(
+                    "{} fetches of {} ms, one after another, beside a CPU-bound thread, with a \
+                     {si} ms switch interval. How long will they take under the GIL?",
+                    s.convoy_fetches, s.convoy_io_ms
+                ),
+                convoy::UNDER_GIL,
+                si,
+                format!(
+                    "after each fetch the I/O thread needs the lock, and the CPU thread hands it \
+                     over only when its interval runs out: about {} × {si} ms",
+                    s.convoy_fetches
+                ),
+            )
+        }
+        _ => None,
+    }
+}
 
 /// Reads a duration such as `900`, `900 ms`, `0.9s` or `1.2 s`, in ms. A bare number is ms.
 pub fn parse_guess(input: &str) -> Result<f64, String> {
