@@ -376,7 +376,7 @@ mod tests {
         for lesson in LESSONS {
             assert!(l.contains(lesson.title), "{l}");
         }
-        assert!(l.contains("gilwall workshop check 1"));
+        assert!(l.contains("gilwall workshop check N") && l.contains("cargo run --release --"));
     }
 
     #[test]

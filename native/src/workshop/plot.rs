@@ -267,7 +267,7 @@ mod tests {
         assert!(svg.contains("4096") && svg.contains("processes") && svg.contains("ideal"));
         let t = table(&rows, "payload (KiB)");
         assert!(
-            t.contains("| processes |      4096 |   900 ms |   450 ms |        50% |"),
+            t.contains("| processes |          4096 |   900 ms | 450 ms |        50% |"),
             "{t}"
         );
     }
