@@ -49,9 +49,9 @@ pub struct WorkshopArgs {
     /// Do not ask for a prediction before the run (never asked when not on a terminal).
     #[arg(long)]
     pub no_predict: bool,
-    /// Lesson 7: also start the server for the demo page on this port (0: any free one).
-    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "8000")]
-    pub serve: Option<u16>,
+    /// Lesson 7: also serve the demo page on port 8000 (once the page is built).
+    #[arg(long)]
+    pub serve: bool,
     /// Check the exercises instead.
     #[command(subcommand)]
     pub command: Option<WorkshopCommand>,
@@ -160,7 +160,9 @@ fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
     let question = predict::question(lesson.number, &sizes);
     let guess = match (&question, interactive) {
         (Some(q), true) => {
-            let g = predict::ask(&q.ask, &mut std::io::stdin().lock(), &mut std::io::stdout());
+            // Continuation lines line up under the question, after "Predict: ".
+            let ask = wrap(&q.ask, WIDTH - 9).replace('\n', "\n         ");
+            let g = predict::ask(&ask, &mut std::io::stdin().lock(), &mut std::io::stdout());
             println!();
             g
         }
@@ -182,7 +184,7 @@ fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
             json.display()
         );
     }
-    println!("\nThe model: {}", lesson.model);
+    println!("\n{}", wrap(&format!("The model: {}", lesson.model), WIDTH));
     if let (Some(q), Some(g)) = (&question, guess) {
         if let Some(row) = outcome.at(&q.series, q.x) {
             let verdict = predict::judge(g, row.measured_ms, row.model_ms);
@@ -223,7 +225,7 @@ fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
 /// A lesson's opening: title, article section, explanation and what to look for.
 pub fn intro(l: &Lesson) -> String {
     format!(
-        "Lesson {} of {}: {}\nFollows the article's {}.\n\n{}\n\n{}\n",
+        "Lesson {} of {}: {}\nArticle: {}.\n\n{}\n\n{}\n",
         l.number,
         LESSONS.len(),
         l.title,
@@ -241,30 +243,31 @@ pub fn browser_instructions(port: u16) -> String {
         "{}\nThe page's own server (it builds the wasm first):\n\n    cargo xtask serve\n\n\
          or, once the page is built, `gilwall workshop 7 --serve`. Then open\n\n    \
          http://127.0.0.1:{port}/?lesson=7\n\n\
-         Pick main-thread async, then workers, then wasm threads, and watch the frame meter \
-         while each runs.\nThe lessons 1-5 have presets too: /?lesson=1 … /?lesson=5.\n",
+         Pick main-thread async, then workers, then wasm threads, and watch the frame meter\n\
+         while each runs. The lessons 1-5 have presets too: /?lesson=1 … /?lesson=5.\n",
         intro(l)
     )
 }
 
-fn browser_lesson(serve: Option<u16>) -> Result<()> {
-    let Some(port) = serve else {
-        print!("{}", browser_instructions(8000));
+fn browser_lesson(serve: bool) -> Result<()> {
+    print!("{}", browser_instructions(PAGE_PORT));
+    if !serve {
         return Ok(());
-    };
+    }
     if crate::cli::default_www().is_none() {
-        print!("{}", browser_instructions(port));
         bail!(
             "--serve: the demo page is not built in this checkout (no www/index.html); \
              run `cargo xtask serve`, which builds and serves it"
         );
     }
-    print!("{}", browser_instructions(port));
-    let port = port.to_string();
+    let port = PAGE_PORT.to_string();
     let cli =
         <crate::cli::Cli as clap::Parser>::try_parse_from(["gilwall", "serve", "--port", &port])?;
     crate::cli::run(cli)
 }
+
+/// The port the page's URL names: `gilwall serve`'s and `cargo xtask serve`'s default.
+const PAGE_PORT: u16 = 8000;
 
 fn check_command(args: CheckArgs) -> Result<()> {
     let root = check::find_root(args.exercises.as_deref())?;
