@@ -286,7 +286,16 @@ pub fn render(results: &[Checked]) -> String {
         for (test, message) in &r.failures {
             out.push_str(&format!("    ✗ {}\n", test.replace('_', " ")));
             for line in message.lines() {
-                out.push_str(&format!("        {line}\n"));
+                // Long sentences wrap; shorter lines (a compiler's code excerpts) keep their
+                // layout.
+                let line = if line.chars().count() > 88 {
+                    super::wrap(line, 88)
+                } else {
+                    line.to_string()
+                };
+                for part in line.lines() {
+                    out.push_str(&format!("        {part}\n"));
+                }
             }
         }
         out.push_str(&format!("    Hint (exercises/{}/HINT.md):\n", e.dir));

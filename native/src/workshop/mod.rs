@@ -285,8 +285,13 @@ fn check_command(args: CheckArgs) -> Result<()> {
     };
     let mut results = Vec::new();
     for e in &chosen {
+        let first = if target.join("debug").is_dir() {
+            ""
+        } else {
+            " — the first check builds the dependencies, about a minute"
+        };
         eprintln!(
-            "checking {what}exercise {} ({})… (cargo test -p {}; the first run builds for a minute)",
+            "checking {what}exercise {} ({}): cargo test -p {}{first}",
             e.number,
             e.name(),
             e.package()
@@ -320,7 +325,7 @@ fn indent(text: &str, by: &str) -> String {
 }
 
 /// Wraps `text` at `width` columns, for the terminal.
-fn wrap(text: &str, width: usize) -> String {
+pub(crate) fn wrap(text: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = 0;
     for word in text.split_whitespace() {
