@@ -212,6 +212,28 @@ pub async fn fetch(url: &str) -> Result<String, FetchError> {
 /// work after a fetch — the article's `fake_cpu_op`. While it runs, nothing else runs on this
 /// thread: not other tasks, not the event loop.
 pub fn burn(ms: u64, seed: u64) -> u64 {
+    let now = BURNING.fetch_add(1, Ordering::SeqCst) + 1;
+    PEAK_BURNING.fetch_max(now, Ordering::SeqCst);
+    let result = burn_for(ms, seed);
+    BURNING.fetch_sub(1, Ordering::SeqCst);
+    result
+}
+
+static BURNING: AtomicUsize = AtomicUsize::new(0);
+static PEAK_BURNING: AtomicUsize = AtomicUsize::new(0);
+
+/// The most [`burn`] calls that have been running at the same moment (on any threads) since
+/// the last [`reset_burn_peak`]: whether CPU work overlapped, however many cores there are.
+pub fn peak_concurrent_burns() -> usize {
+    PEAK_BURNING.load(Ordering::SeqCst)
+}
+
+/// Forgets the peak of [`peak_concurrent_burns`].
+pub fn reset_burn_peak() {
+    PEAK_BURNING.store(0, Ordering::SeqCst);
+}
+
+fn burn_for(ms: u64, seed: u64) -> u64 {
     let end = Instant::now() + Duration::from_millis(ms);
     let mut acc = seed as f64 + 0.5;
     let mut rounds = 0u64;

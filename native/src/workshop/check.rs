@@ -172,11 +172,12 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 pub fn check(root: &Path, target: &Path, e: &Exercise, hint_root: &Path) -> Result<Checked> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // Cargo names a path package's build by its place in its workspace, so this tree, the
-    // solutions' copy and the learner's tree share one build of exercise N, and cargo judges
-    // it fresh by file times — a copied file older than the last build would be tested as the
-    // *other* tree's code. Cleaning just this package (seconds to rebuild) rules that out.
+    // solutions' copy and the learner's tree share one build of each exercise and of
+    // `support`, and cargo judges it fresh by the file times of whichever tree built it last —
+    // it could test the *other* tree's code. Cleaning these two packages (seconds to rebuild)
+    // rules that out.
     let clean = Command::new(&cargo)
-        .args(["clean", "--quiet", "--package"])
+        .args(["clean", "--quiet", "--package", "support", "--package"])
         .arg(e.package())
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
@@ -300,7 +301,8 @@ pub fn render(results: &[Checked]) -> String {
         }
         out.push_str(&format!("    Hint (exercises/{}/HINT.md):\n", e.dir));
         for line in r.hint.lines().filter(|l| !l.starts_with("# ")) {
-            out.push_str(&format!("    │ {line}\n"));
+            out.push_str(&format!("    │ {line}").trim_end());
+            out.push('\n');
         }
         out.push_str(&format!(
             "    Edit exercises/{}/src/lib.rs, then run `gilwall workshop check {}` again.\n",
