@@ -301,7 +301,7 @@ pub fn render(results: &[Checked]) -> String {
         }
         out.push_str(&format!("    Hint (exercises/{}/HINT.md):\n", e.dir));
         for line in r.hint.lines().filter(|l| !l.starts_with("# ")) {
-            out.push_str(&format!("    │ {line}").trim_end());
+            out.push_str(format!("    │ {line}").trim_end());
             out.push('\n');
         }
         out.push_str(&format!(
