@@ -48,7 +48,7 @@ fn shows_its_shape(lesson: u32) -> Outcome {
     );
     assert!(String::from_utf8_lossy(&outcome.chart).starts_with("<svg"));
     // The prediction the lesson asks for refers to a point it measures.
-    let q = gilwall::workshop::predict::question(lesson, &Sizes::small())
+    let q = gilwall::workshop::predict::question(lesson, &Sizes::small(), 2)
         .expect("every measured lesson asks");
     let row = outcome.at(&q.series, q.x).unwrap_or_else(|| {
         panic!(

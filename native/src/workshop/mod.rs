@@ -157,7 +157,7 @@ fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
     println!("{}", intro(lesson));
     let interactive =
         !args.no_predict && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let question = predict::question(lesson.number, &sizes);
+    let question = predict::question(lesson.number, &sizes, crate::machine::cores());
     let guess = match (&question, interactive) {
         (Some(q), true) => {
             // Continuation lines line up under the question, after "Predict: ".
