@@ -2,12 +2,14 @@
 //! findings the learner is told ("what it means") must hold. Ratios inside one run with wide
 //! margins, as in strategies_show_the_wall.rs: this is a shared, noisy 2-core machine.
 
+use gilwall::machine::thread_cpu_ms;
 use gilwall::server::ServerConfig;
 use gilwall::sweep::Bench;
 use gilwall::workshop::measure::{self, Outcome, Sizes};
 use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The tests in this file time real work; running them at once would halve each one's cores.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -19,9 +21,39 @@ fn run(lesson: u32) -> Outcome {
     measure::run(lesson, &bench, &Sizes::small(), &ProgressBar::hidden()).unwrap()
 }
 
+/// How many cores two busy threads get right now: CPU time over wall time, from about 2 on an
+/// idle 2-core machine down to well under 1 when other work fills the cores.
+fn cores_we_get() -> f64 {
+    let wall = Duration::from_millis(200);
+    let cpu: f64 = std::thread::scope(|scope| {
+        let spin = || {
+            let (start, cpu0) = (Instant::now(), thread_cpu_ms());
+            let mut x = 1.0f64;
+            while start.elapsed() < wall {
+                x = std::hint::black_box((x * 1.000_001).sqrt() + 1.0);
+            }
+            thread_cpu_ms() - cpu0
+        };
+        let a = scope.spawn(spin);
+        let b = scope.spawn(spin);
+        // The spinning threads cannot panic.
+        a.join().expect("probe thread") + b.join().expect("probe thread")
+    });
+    cpu / wall.as_secs_f64() / 1000.0
+}
+
+/// Waits (up to about a minute) until two threads get most of two cores: the parallel lessons
+/// cannot show parallelism on a machine whose cores other work has taken.
+fn wait_for_free_cores() {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while cores_we_get() < 1.5 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
 /// Runs `lesson` and checks every finding holds. A busy machine (other builds on the same two
-/// cores leave no core free for the parallel strategies) can blur a run, so a lesson gets up
-/// to three runs, a moment apart, before a failure counts — the workshop's own advice.
+/// cores) can blur a run, so a blurred run is repeated, after waiting for free cores, up to
+/// three runs in all before a failure counts — the workshop's own advice.
 fn shows_its_shape(lesson: u32) -> Outcome {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let mut outcome = run(lesson);
@@ -33,7 +65,7 @@ fn shows_its_shape(lesson: u32) -> Outcome {
             "lesson {lesson}: run blurred, running again (attempt {attempt}):\n{}",
             outcome.table
         );
-        std::thread::sleep(std::time::Duration::from_secs(2));
+        wait_for_free_cores();
         outcome = run(lesson);
     }
     assert!(
