@@ -52,7 +52,8 @@ impl Server {
                 let listener = TcpListener::bind("127.0.0.1:0")
                     .await
                     .expect("cannot listen on 127.0.0.1 for the test server");
-                // The receiver waits for this value just below.
+                // A bound listener always has an address, and the receiver waits for it just
+                // below, so neither can fail.
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 tokio::select! {
                     _ = stop_rx => {}
