@@ -86,7 +86,7 @@ pub fn run(bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Outcome> 
             "8. The convoy effect: {k} fetches of {} ms beside a CPU-bound thread",
             s.convoy_io_ms
         ),
-        x_desc: "switch interval (ms)".into(),
+        x_desc: "switch interval (ms; values evenly spaced)".into(),
         series: Series::from_rows(&rows),
     }
     .svg()?;

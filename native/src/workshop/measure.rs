@@ -380,7 +380,7 @@ fn copying_lesson(bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Ou
     progress.finish_and_clear();
     let chart = LineChart {
         title: format!("6. The price of copying ({} tasks)", s.copy_tasks),
-        x_desc: "payload per task (KiB)".into(),
+        x_desc: "payload per task (KiB; sizes evenly spaced)".into(),
         series: Series::from_rows(&rows),
     }
     .svg()?;
