@@ -243,8 +243,9 @@ pub fn browser_instructions(port: u16) -> String {
         "{}\nThe page's own server (it builds the wasm first):\n\n    cargo xtask serve\n\n\
          or, once the page is built, `gilwall workshop 7 --serve`. Then open\n\n    \
          http://127.0.0.1:{port}/?lesson=7\n\n\
-         Pick main-thread async, then workers, then wasm threads, and watch the frame meter\n\
-         while each runs. The lessons 1-5 have presets too: /?lesson=1 … /?lesson=5.\n",
+         and run, in turn, async with CPU work on the main thread, Web Workers and wasm\n\
+         threads, watching the frame meter while each runs. (?lesson=N asks the page for\n\
+         lesson N's preset; a page without presets opens as usual and you pick by hand.)\n",
         intro(l)
     )
 }
