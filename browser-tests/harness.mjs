@@ -38,12 +38,12 @@ export async function launch() {
  * Opens the page and waits for `window.gilwall`; collects console errors and page errors into
  * the returned `errors` array.
  */
-export async function openPage(context) {
+export async function openPage(context, path = '/') {
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-  await page.goto(URL + '/');
+  await page.goto(URL + path);
   await page.waitForFunction(() => window.gilwall && window.gilwall.version, null, { timeout: 30_000 });
   return { page, errors };
 }

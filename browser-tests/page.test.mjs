@@ -127,3 +127,13 @@ test('every runnable strategy computes the same checksums for the same tasks', a
   assert.equal(r.points[2].workers, 3);
   assert.deepEqual(errors, []);
 });
+
+test('a workshop lesson link opens the matching preset', async () => {
+  const { page: lessonPage, errors: lessonErrors } = await openPage(browser.context, '/?lesson=4');
+  const active = await lessonPage.locator('#presets button.active').textContent();
+  assert.match(active, /Web Workers/);
+  const checked = await lessonPage.locator('#strategies input:checked').evaluateAll((els) => els.map((e) => e.value));
+  assert.deepEqual(checked, ['async', 'workers']);
+  assert.deepEqual(lessonErrors, []);
+  await lessonPage.close();
+});

@@ -86,7 +86,25 @@ function buildControls() {
   });
   const first = nav.querySelector('button[data-default]');
   first.click();
+  openLesson(new URLSearchParams(location.search).get('lesson'));
   nav.querySelectorAll('button').forEach((b, i) => { if (!PRESETS[i].config) b.title = PRESETS[i].note; });
+}
+
+// The workshop's lessons link here as /?lesson=N (gilwall workshop, WORKSHOP.md): each opens the
+// preset that shows the same step in the browser. Lesson 8 (the GIL's switch interval) is
+// native only; lesson 5's wasm threads are not in this build, so its note explains instead.
+const LESSON_PRESETS = { 1: 0, 2: 1, 3: 2, 4: 3, 5: 5, 6: 4, 7: 3 };
+
+/** Selects the preset for workshop lesson `n` (a string from the URL), if there is one. */
+function openLesson(n) {
+  const i = LESSON_PRESETS[n];
+  if (i === undefined) return;
+  const button = $('#presets').querySelectorAll('button')[i];
+  if (PRESETS[i].config) {
+    button.click();
+  } else {
+    $('#preset-note').textContent = PRESETS[i].note;
+  }
 }
 
 /** Shows `config` in the form (only the fields it has). */

@@ -62,6 +62,11 @@ pub enum Command {
     /// Every run calibrates itself, so `--cpu-ms 100` means 100 ms of work on any machine; this
     /// command shows what that amounts to here.
     Calibrate(CalibrateArgs),
+    /// The workshop: lessons that walk the article (run, predict, discuss), and exercises.
+    ///
+    /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
+    /// `gilwall workshop check [N]` checks the exercises in exercises/. See WORKSHOP.md.
+    Workshop(crate::workshop::WorkshopArgs),
     /// (internal) A worker process of the `processes` strategy: reads tasks on stdin.
     #[command(hide = true)]
     Worker,
@@ -443,6 +448,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run_command(*args),
         Command::Blog(args) => blog_command(args),
         Command::Plot(args) => plot_command(args),
+        Command::Workshop(args) => crate::workshop::run(args),
         Command::Worker => crate::strategy::processes::worker_main(),
     }
 }

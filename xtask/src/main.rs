@@ -5,6 +5,7 @@
 //! where they can and say plainly what is missing where they cannot.
 
 mod browser;
+mod exercises;
 mod test;
 mod web;
 
@@ -40,7 +41,8 @@ const HELP: &str = "\
 cargo xtask <task>
 
 tasks:
-  test     run every test: the workspace's cargo tests, core's wasm32 build check and the
+  test     run every test: the workspace's cargo tests, core's wasm32 build check, the
+           workshop's exercises (each solution passes, each starting file fails) and the
            browser tests in headless Chromium
   web      build the page's wasm module into www/pkg
   serve    build the page and serve it (gilwall serve); extra arguments go to gilwall serve
