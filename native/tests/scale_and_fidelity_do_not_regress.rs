@@ -80,7 +80,9 @@ fn a_sweep_too_large_for_one_process_moves_the_server_out() {
         "ulimit -n 256 && exec {} run --strategy async --tasks 150 --io-ms 50 --cpu-ms 0 --export-json -",
         env!("CARGO_BIN_EXE_gilwall")
     );
-    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    // Run in a scratch folder: `run` also saves gilwall-results/last-run.json where it runs.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("sh").args(["-c", &script]).current_dir(dir.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("runs in its own process"), "{stderr}");
