@@ -7,8 +7,8 @@
 //! own against gilwall's feature server, gives every Python point the ideal model's prediction
 //! by the schedule that strategy has, and writes the shared report format with
 //! `runtime: "python"`, so `gilwall plot` draws Python's curves beside Rust's. With `--compare`
-//! it also runs the matching gilwall strategies in the same session and prints both
-//! efficiencies side by side at every N.
+//! it also runs the matching gilwall strategies, taking turns with Python at each N (so a change
+//! in the shared machine's load falls on both alike), and prints both efficiencies side by side.
 //!
 //! Python's strategies are named as in the article, not after gilwall's, because they are not
 //! the same programs; [`model_strategy`] says which of gilwall's schedules each one has.
@@ -69,8 +69,8 @@ pub struct PythonArgs {
     /// Measured runs per point; the median is reported.
     #[arg(long, default_value_t = 1, value_parser = parse_repeats, value_name = "N")]
     pub repeats: u32,
-    /// Also run the gilwall strategies with the same schedules, in this session, and print both
-    /// efficiencies side by side at every N.
+    /// Also run the gilwall strategies with the same schedules, taking turns with Python at each
+    /// N, and print both efficiencies side by side at every N.
     #[arg(long)]
     pub compare: bool,
     /// The Python interpreter that makes the virtual environment.
@@ -176,44 +176,52 @@ pub fn run(args: PythonArgs) -> Result<()> {
     }
 
     let names: Vec<&str> = strategies.iter().map(|s| s.as_str()).collect();
-    let tasks: Vec<String> = args.tasks.iter().map(u32::to_string).collect();
-    let mut cmd = Command::new(&env.python);
-    cmd.arg(&env.script)
-        .args(["--url", bench.url()])
-        .args(["--strategies", &names.join(",")])
-        .args(["--tasks", &tasks.join(",")])
-        .args(["--io-ms", &args.io_ms.to_string()])
-        .args(["--cpu-ms", &cpu_ms.to_string()])
-        .args(["--repeats", &args.repeats.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
     eprintln!(
-        "gilwall python: running {} at N = {:?} against {}",
+        "gilwall python: running {} at N = {:?} against {}{}",
         names.join(", "),
         args.tasks,
-        bench.url()
+        bench.url(),
+        if args.compare {
+            ", each N followed by gilwall's strategies with the same schedules"
+        } else {
+            ""
+        }
     );
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {}", env.python.display()))?;
-    if !out.status.success() {
-        bail!(
-            "the Python companion failed ({}); its messages are above. It is {} run by {}",
-            out.status,
-            env.script.display(),
-            env.python.display()
-        );
+    // With --compare, Python and gilwall take turns at each N, so a change in the load of this
+    // shared machine during the run falls on both alike instead of on whichever ran second.
+    let mut python: Option<PyOutput> = None;
+    let mut native: Option<Report> = None;
+    for &n in &args.tasks {
+        let out = run_companion(
+            &env,
+            bench.url(),
+            &names,
+            n,
+            args.io_ms,
+            cpu_ms,
+            args.repeats,
+        )?;
+        let gil = out.gil_enabled;
+        match python.as_mut() {
+            Some(p) => {
+                // An extension imported later can turn the GIL back on; if it was on for any
+                // run, the report says so.
+                p.gil_enabled |= out.gil_enabled;
+                p.points.extend(out.points);
+            }
+            None => python = Some(out),
+        }
+        if args.compare {
+            for sweep in compare_sweeps(&strategies, gil, &[n], args.io_ms, cpu_ms, args.repeats) {
+                let r = bench.run(&sweep, &ProgressBar::hidden(), |_| Ok(()))?;
+                match native.as_mut() {
+                    Some(all) => all.points.extend(r.points),
+                    None => native = Some(r),
+                }
+            }
+        }
     }
-    let parsed: PyOutput = serde_json::from_slice(&out.stdout).with_context(|| {
-        format!(
-            "the Python companion printed something other than its JSON document: {:?}",
-            String::from_utf8_lossy(&out.stdout)
-                .chars()
-                .take(200)
-                .collect::<String>()
-        )
-    })?;
+    let parsed = python.context("no task count to run")?;
     let gil_enabled = parsed.gil_enabled;
     let title = args.title.clone().unwrap_or_else(|| {
         format!(
@@ -244,34 +252,13 @@ pub fn run(args: PythonArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_JSON));
     export::write(&json_path, &Json.export(std::slice::from_ref(&report))?)?;
-
-    let native = if args.compare {
-        eprintln!("gilwall python: now the gilwall strategies with the same schedules");
-        let mut native: Option<Report> = None;
-        for sweep in compare_sweeps(
-            &strategies,
-            gil_enabled,
-            &args.tasks,
-            args.io_ms,
-            cpu_ms,
-            args.repeats,
-        ) {
-            let r = bench.run(&sweep, &ProgressBar::hidden(), |_| Ok(()))?;
-            match native.as_mut() {
-                Some(n) => n.points.extend(r.points),
-                None => native = Some(r),
-            }
-        }
-        native.map(|mut n| {
-            n.title = Some(format!(
-                "gilwall: {} ms fetch + {cpu_ms} ms CPU per task",
-                args.io_ms
-            ));
-            n
-        })
-    } else {
-        None
-    };
+    let native = native.map(|mut n| {
+        n.title = Some(format!(
+            "gilwall: {} ms fetch + {cpu_ms} ms CPU per task",
+            args.io_ms
+        ));
+        n
+    });
     if let Some(n) = &native {
         let path = args
             .compare_json
@@ -290,7 +277,9 @@ pub fn run(args: PythonArgs) -> Result<()> {
             .collect::<String>()
     );
     if let Some(n) = &native {
-        summary.push_str("\nPython beside gilwall, same schedule, same server, same session:\n\n");
+        summary.push_str(
+            "\nPython beside gilwall: same schedules, same server, taking turns at each N:\n\n",
+        );
         summary.push_str(&side_by_side(&report, n));
     }
     let mut charted = vec![report.clone()];
@@ -331,4 +320,46 @@ pub fn run(args: PythonArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs the companion script once, at one task count, and reads what it printed.
+fn run_companion(
+    env: &PythonEnv,
+    url: &str,
+    strategies: &[&str],
+    tasks: u32,
+    io_ms: f64,
+    cpu_ms: f64,
+    repeats: u32,
+) -> Result<PyOutput> {
+    let out = Command::new(&env.python)
+        .arg(&env.script)
+        .args(["--url", url])
+        .args(["--strategies", &strategies.join(",")])
+        .args(["--tasks", &tasks.to_string()])
+        .args(["--io-ms", &io_ms.to_string()])
+        .args(["--cpu-ms", &cpu_ms.to_string()])
+        .args(["--repeats", &repeats.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {}", env.python.display()))?;
+    if !out.status.success() {
+        bail!(
+            "the Python companion failed ({}); its messages are above. It is {} run by {}",
+            out.status,
+            env.script.display(),
+            env.python.display()
+        );
+    }
+    serde_json::from_slice(&out.stdout).with_context(|| {
+        format!(
+            "the Python companion printed something other than its JSON document: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        )
+    })
 }
