@@ -4,8 +4,8 @@
 //!
 //! The script and its requirements are compiled into the binary, so `gilwall python` works from
 //! any folder and an installed `gilwall` needs no source tree. The environment is made once and
-//! reused: a marker file records the requirements it was installed with, and a change to them
-//! (a new gilwall) installs again. The marker is written only after pip succeeded, so a half-made
+//! reused: a marker file records the interpreter it was made with and the requirements installed,
+//! and a change to either (`--python`, a new gilwall) makes it again. The marker is written only after pip succeeded, so a half-made
 //! environment (Debian's `python3 -m venv` without `python3-venv` leaves one) is made afresh.
 
 use anyhow::{Context, Result, bail};
@@ -48,8 +48,14 @@ fn venv_python(dir: &Path) -> PathBuf {
 pub fn ensure(base_python: &OsStr, dir: &Path) -> Result<PythonEnv> {
     let python = venv_python(dir);
     let marker = dir.join(MARKER);
+    // The marker names the interpreter too, so `--python python3.13t` after a run with python3
+    // makes a new environment rather than reusing the old interpreter's.
+    let wanted = format!(
+        "{REQUIREMENTS}# made with: {}\n",
+        base_python.to_string_lossy()
+    );
     let installed = std::fs::read_to_string(&marker).ok();
-    if installed.as_deref() != Some(REQUIREMENTS) || !python.is_file() {
+    if installed.as_deref() != Some(wanted.as_str()) || !python.is_file() {
         let version = check_base_python(base_python)?;
         eprintln!(
             "gilwall python: making a virtual environment in {} with {} (Python {}.{}) and \
@@ -94,7 +100,7 @@ pub fn ensure(base_python: &OsStr, dir: &Path) -> Result<PythonEnv> {
                 tail(&pip)
             );
         }
-        std::fs::write(&marker, REQUIREMENTS)
+        std::fs::write(&marker, &wanted)
             .with_context(|| format!("cannot write {}", marker.display()))?;
     }
     let script = dir.join("gilwall_python.py");
