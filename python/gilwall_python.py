@@ -30,8 +30,14 @@ import sysconfig
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 
-import aiohttp
-import requests
+try:
+    import aiohttp
+    import requests
+except ImportError as missing:  # run by hand outside gilwall's virtual environment
+    sys.exit(
+        f"gilwall_python.py needs requests and aiohttp ({missing}); install them with "
+        "`pip install -r requirements.txt` beside this file, or run it through `gilwall python`"
+    )
 
 # The version of the JSON this program prints; `gilwall python` refuses others.
 OUTPUT_FORMAT = 1
