@@ -149,7 +149,11 @@ pub fn run(args: PythonArgs) -> Result<()> {
             .ms(args.io_ms)
             .expect("only a fixed iteration count has no ms"),
     };
-    workload::check_cpu_ms(cpu_ms).map_err(|e| UsageError(format!("--cpu-ms: {e}")))?;
+    workload::check_cpu_ms(cpu_ms).map_err(|e| {
+        UsageError(format!(
+            "CPU work per task (--cpu-ms, or --cpu-ratio × --io-ms): {e}"
+        ))
+    })?;
     let mut strategies: Vec<PyStrategy> = Vec::new();
     for &s in &args.strategies {
         // With no CPU work, asyncio is asyncio-io: run it once.
@@ -163,9 +167,8 @@ pub fn run(args: PythonArgs) -> Result<()> {
         }
     }
     let max_tasks = args.tasks.iter().copied().max().unwrap_or(1) as u64;
-    let env = venv::ensure(&args.python, &args.venv)?;
-    let bench = Bench::start(args.url.as_deref(), ServerConfig::default())?;
-    // A socket per task in Python, and one more per task in the embedded server.
+    // A socket per task in Python, and one more per task in the embedded server: checked
+    // before anything is installed or started.
     let needed = max_tasks * 2 + 64;
     let open_files = machine::raise_open_files_limit();
     if needed > open_files {
@@ -174,6 +177,8 @@ pub fn run(args: PythonArgs) -> Result<()> {
              {open_files}; lower --tasks or raise `ulimit -n`"
         );
     }
+    let env = venv::ensure(&args.python, &args.venv)?;
+    let bench = Bench::start(args.url.as_deref(), ServerConfig::default())?;
 
     let names: Vec<&str> = strategies.iter().map(|s| s.as_str()).collect();
     eprintln!(
