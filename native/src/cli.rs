@@ -70,6 +70,11 @@ pub enum Command {
     /// interpreter's version and whether its GIL was on. --compare also runs the gilwall
     /// strategies with the same schedules and prints both efficiencies at every N.
     Python(Box<crate::python::PythonArgs>),
+    /// The workshop: lessons that walk the article (run, predict, discuss), and exercises.
+    ///
+    /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
+    /// `gilwall workshop check [N]` checks the exercises in exercises/. See WORKSHOP.md.
+    Workshop(crate::workshop::WorkshopArgs),
     /// (internal) A worker process of the `processes` strategy: reads tasks on stdin.
     #[command(hide = true)]
     Worker,
@@ -452,6 +457,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Blog(args) => blog_command(args),
         Command::Plot(args) => plot_command(args),
         Command::Python(args) => crate::python::run(*args),
+        Command::Workshop(args) => crate::workshop::run(args),
         Command::Worker => crate::strategy::processes::worker_main(),
     }
 }

@@ -11,3 +11,4 @@ pub mod server;
 pub mod strategy;
 pub mod sweep;
 pub mod verdict;
+pub mod workshop;

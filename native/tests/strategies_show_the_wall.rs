@@ -3,6 +3,8 @@
 //! strategies are clearly faster at N = 8. Ratios inside one run, with wide margins: this is a
 //! shared, noisy 2-core machine.
 
+mod support;
+
 use gilwall::server::ServerConfig;
 use gilwall::sweep::{Bench, SweepConfig};
 use gilwall_core::report::Report;
@@ -70,30 +72,42 @@ fn async_with_cpu_work_hits_the_wall_and_parallel_strategies_get_past_it() {
         "I/O-only async grew {async_growth:.2}× from N=1 to 8 (ideal 1×)"
     );
 
-    // Article steps 3-5 and Go: every native strategy with CPU work.
+    // Article steps 3-5 and Go: every native strategy with CPU work. The parallel strategies
+    // need both cores; if another program takes one mid-sweep, measure again (up to 3 times).
     let all: Vec<StrategyId> = StrategyId::for_runtime(gilwall_core::Runtime::Native).collect();
-    let cpu = bench
-        .run(&sweep(&all, CPU_MS, Kernel::Sqrt), &hidden, |_| Ok(()))
-        .unwrap();
-    let extra = |s: &str| median(&cpu, s, 8) - median(&cpu, s, 1);
-    // The wall: 7 more tasks add about 7 CPU slices (350 ms) on one thread.
-    for s in ["async", "gil"] {
+    let mut attempt = 0;
+    let (cpu, wall) = loop {
+        attempt += 1;
+        let cores = support::wait_for_cores(2.0);
+        let cpu = bench
+            .run(&sweep(&all, CPU_MS, Kernel::Sqrt), &hidden, |_| Ok(()))
+            .unwrap();
+        let extra = |s: &str| median(&cpu, s, 8) - median(&cpu, s, 1);
+        // The wall: 7 more tasks add about 7 CPU slices (350 ms) on one thread.
+        for s in ["async", "gil"] {
+            assert!(
+                extra(s) > 0.6 * 7.0 * CPU_MS,
+                "{s}: N=1→8 added only {:.0} ms (the wall adds ~350)",
+                extra(s)
+            );
+        }
+        // Past the wall: on 2 cores the parallel strategies take about io + 4·cpu = 300 ms at
+        // N = 8 against async's io + 8·cpu = 500 ms.
+        let wall = median(&cpu, "async", 8);
+        let slow: Vec<String> = ["threads", "processes", "multicore", "async-rayon"]
+            .iter()
+            .filter(|s| median(&cpu, s, 8) >= 0.85 * wall)
+            .map(|s| format!("{s} took {:.0} ms", median(&cpu, s, 8)))
+            .collect();
+        if slow.is_empty() {
+            break (cpu, wall);
+        }
         assert!(
-            extra(s) > 0.6 * 7.0 * CPU_MS,
-            "{s}: N=1→8 added only {:.0} ms (the wall adds ~350)",
-            extra(s)
+            attempt < 3,
+            "at N=8 not clearly faster than async's {wall:.0} ms: {} (this process had {cores:.2} cores)",
+            slow.join(", ")
         );
-    }
-    // Past the wall: on 2 cores the parallel strategies take about io + 4·cpu = 300 ms at N = 8
-    // against async's io + 8·cpu = 500 ms.
-    let wall = median(&cpu, "async", 8);
-    for s in ["threads", "processes", "multicore", "async-rayon"] {
-        let t = median(&cpu, s, 8);
-        assert!(
-            t < 0.85 * wall,
-            "{s} at N=8 took {t:.0} ms, not clearly faster than async's {wall:.0} ms"
-        );
-    }
+    };
     assert!(
         median(&cpu, "serial", 8) > 1.3 * wall,
         "serial should be slowest"

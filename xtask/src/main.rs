@@ -1,17 +1,27 @@
-//! gilwall's tasks: `cargo xtask test` runs every test the project has.
+//! gilwall's tasks: `cargo xtask test` runs every test the project has; `cargo xtask web`
+//! builds the page's wasm; `cargo xtask serve` builds it and serves the page.
 //!
-//! Steps that need more than cargo (the wasm target, later the browser) install it themselves
+//! Steps that need more than cargo (the wasm target, Chromium, npm packages) install them
 //! where they can and say plainly what is missing where they cannot.
 
+mod browser;
+mod exercises;
 mod test;
+mod web;
 
 use anyhow::{Result, bail};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::all(),
+        Some("web") => {
+            web::build().map(|out| eprintln!("xtask: the page's wasm is in {}", out.display()))
+        }
+        Some("serve") => web::serve(&args[1..]),
+        Some("browser") => browser::test(),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{HELP}");
             Ok(())
@@ -31,8 +41,22 @@ const HELP: &str = "\
 cargo xtask <task>
 
 tasks:
-  test    run every test: the workspace's cargo tests and core's wasm32 build check
+  test     run every test: the workspace's cargo tests, core's wasm32 build check, the
+           workshop's exercises (each solution passes, each starting file fails) and the
+           browser tests in headless Chromium
+  web      build the page's wasm module into www/pkg
+  serve    build the page and serve it (gilwall serve); extra arguments go to gilwall serve
+  browser  only the browser tests (builds the page and the server first)
 ";
+
+/// The workspace's root folder.
+pub fn root() -> PathBuf {
+    // xtask/ always sits directly in the workspace root.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask has a parent folder")
+        .to_path_buf()
+}
 
 /// Runs `cmd`, echoing it first, and fails if it fails.
 pub fn run(cmd: &mut Command) -> Result<()> {

@@ -1,0 +1,403 @@
+//! `gilwall workshop`: the article as a series of lessons to run, predict and discuss, plus
+//! exercises to solve and check.
+//!
+//! A lesson explains which part of the article it follows and what to look for, asks for a
+//! prediction (on a terminal), runs a small sweep with a progress bar, writes the chart, prints
+//! the table with the model beside every measurement, and says what the result means — the
+//! lesson's claims checked against this run, and the learner's guess against the measurement.
+//! Facilitators: see WORKSHOP.md.
+//!
+//! - `lessons` — the text of each lesson;
+//! - `measure` — what each lesson runs, and the findings it checks;
+//! - `convoy` — lesson 8's experiment (an I/O thread behind a CPU thread under the GIL);
+//! - `plot` — charts and tables whose x axis is not N;
+//! - `predict` — each lesson's question, the prompt and its judgement;
+//! - `check` — `gilwall workshop check`, the exercises' checker.
+
+pub mod check;
+pub mod convoy;
+pub mod lessons;
+pub mod measure;
+pub mod plot;
+pub mod predict;
+
+use crate::export::{self, Exporter, json::Json};
+use crate::server::ServerConfig;
+use crate::sweep::Bench;
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use lessons::{LESSONS, Lesson};
+use measure::Sizes;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Options of `gilwall workshop`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct WorkshopArgs {
+    /// The lesson to run (1-8); leave out to list them.
+    #[arg(value_parser = parse_lesson, value_name = "LESSON")]
+    pub lesson: Option<u32>,
+    /// Delay of one fetch, in ms (lessons 1-6; the article uses 1000).
+    #[arg(long, default_value_t = 100.0, value_parser = parse_io_ms, value_name = "MS")]
+    pub io_ms: f64,
+    /// Folder to write each lesson's chart (SVG) and report (JSON) into.
+    #[arg(long, default_value = "gilwall-results/workshop", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Do not ask for a prediction before the run (never asked when not on a terminal).
+    #[arg(long)]
+    pub no_predict: bool,
+    /// Lesson 7: also serve the demo page on port 8000 (once the page is built).
+    #[arg(long)]
+    pub serve: bool,
+    /// Check the exercises instead.
+    #[command(subcommand)]
+    pub command: Option<WorkshopCommand>,
+}
+
+/// Subcommands of `gilwall workshop`.
+#[derive(Debug, Subcommand)]
+pub enum WorkshopCommand {
+    /// Run an exercise's tests (all when N is left out) and say what passed; show the hint for
+    /// what did not.
+    ///
+    /// The exercises are in the exercises/ folder: edit exercises/NN-name/src/lib.rs. The first
+    /// check builds their dependencies (about a minute); later ones take seconds.
+    Check(CheckArgs),
+}
+
+/// Options of `gilwall workshop check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The exercise to check; all when left out.
+    #[arg(value_name = "N")]
+    pub exercise: Option<u32>,
+    /// Check the reference solutions instead of your files (in a copy; your files are not
+    /// touched) — to see that this laptop is ready.
+    #[arg(long)]
+    pub solutions: bool,
+    /// The exercises folder (default: ./exercises, or the one in gilwall's source tree).
+    #[arg(long, value_name = "DIR")]
+    pub exercises: Option<PathBuf>,
+}
+
+fn parse_lesson(s: &str) -> Result<u32, String> {
+    let known = || {
+        format!(
+            "the lessons are 1-{}; run `gilwall workshop` to list them",
+            LESSONS.len()
+        )
+    };
+    let n: u32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a lesson number; {}", known()))?;
+    lessons::lesson(n)
+        .map(|l| l.number)
+        .ok_or_else(|| format!("there is no lesson {n}; {}", known()))
+}
+
+fn parse_io_ms(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of milliseconds"))?;
+    if v.is_finite() && (10.0..=2000.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "must be from 10 to 2000 ms for the workshop (longer lessons are tedious), got {s}"
+        ))
+    }
+}
+
+/// Runs `gilwall workshop …`.
+pub fn run(args: WorkshopArgs) -> Result<()> {
+    if let Some(WorkshopCommand::Check(check)) = args.command {
+        return check_command(check);
+    }
+    match args.lesson {
+        None => {
+            print!("{}", list());
+            Ok(())
+        }
+        Some(7) => browser_lesson(args.serve),
+        Some(n) => {
+            let lesson = lessons::lesson(n).expect("clap accepted only known lessons");
+            run_lesson(lesson, &args)
+        }
+    }
+}
+
+/// The list of lessons and exercises, as `gilwall workshop` prints it.
+pub fn list() -> String {
+    let mut out = String::from(
+        "gilwall workshop: the article \"Async I/O Is Not Enough\", one step at a time.\n\n",
+    );
+    for l in LESSONS {
+        out.push_str(&format!(
+            "  {}. {}\n     {}; {}\n",
+            l.number, l.title, l.article, l.runs_for
+        ));
+    }
+    out.push_str(
+        "\nRun one:          gilwall workshop 1    (then 2, 3, …; each asks you to predict first)\n\
+         Exercises:        edit exercises/NN-name/src/lib.rs, then gilwall workshop check N\n\
+         \x20                 (or `gilwall workshop check` for all of them)\n\
+         Facilitators:     WORKSHOP.md\n\n\
+         In the checkout, `gilwall` is `cargo run --release --`, e.g. cargo run --release -- workshop 1\n",
+    );
+    out
+}
+
+fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
+    let sizes = Sizes::new(args.io_ms);
+    println!("{}", intro(lesson));
+    let interactive =
+        !args.no_predict && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let question = predict::question(lesson.number, &sizes, crate::machine::cores());
+    let guess = match (&question, interactive) {
+        (Some(q), true) => {
+            // Continuation lines line up under the question, after "Predict: ".
+            let ask = wrap(&q.ask, WIDTH - 9).replace('\n', "\n         ");
+            let g = predict::ask(&ask, &mut std::io::stdin().lock(), &mut std::io::stdout());
+            println!();
+            g
+        }
+        _ => None,
+    };
+    eprintln!("Running… (starting a local feature server; nothing leaves this machine)");
+    let bench = Bench::start(None, ServerConfig::default())?;
+    let outcome = measure::run(lesson.number, &bench, &sizes, &progress_bar())?;
+
+    println!("{}", outcome.table);
+    let chart = args.out.join(format!("{}.svg", lesson.slug));
+    export::write(&chart, &outcome.chart)?;
+    println!("Chart: {} (open it in a browser)", chart.display());
+    if let Some(report) = &outcome.report {
+        let json = args.out.join(format!("{}.json", lesson.slug));
+        export::write(&json, &Json.export(std::slice::from_ref(report))?)?;
+        println!(
+            "Report: {} (gilwall plot can draw it beside others)",
+            json.display()
+        );
+    }
+    println!("\n{}", wrap(&format!("The model: {}", lesson.model), WIDTH));
+    if let (Some(q), Some(g)) = (&question, guess) {
+        if let Some(row) = outcome.at(&q.series, q.x) {
+            let verdict = predict::judge(g, row.measured_ms, row.model_ms);
+            println!("\n{}", wrap(&verdict, WIDTH));
+            if !verdict.contains("spot on") {
+                println!("{}", indent(&format!("Why: {}.", q.why), "  "));
+            }
+        }
+    }
+    println!("\nWhat it means:");
+    for f in &outcome.findings {
+        if f.holds {
+            println!("{}", bullet("✓", &f.text));
+        } else {
+            println!(
+                "{}",
+                bullet(
+                    "✗",
+                    &format!(
+                        "not on this run: {} (a busy machine can blur the shape; run the lesson \
+                         again, or close other programs)",
+                        f.text
+                    )
+                )
+            );
+        }
+    }
+    for n in &outcome.notes {
+        println!("{}", bullet("•", n));
+    }
+    match lessons::lesson(lesson.number + 1) {
+        Some(next) => println!("\nNext: gilwall workshop {} — {}", next.number, next.title),
+        None => println!("\nThat was the last lesson. Exercises: gilwall workshop check"),
+    }
+    Ok(())
+}
+
+/// A lesson's opening: title, article section, explanation and what to look for.
+pub fn intro(l: &Lesson) -> String {
+    format!(
+        "Lesson {} of {}: {}\nArticle: {}.\n\n{}\n\n{}\n",
+        l.number,
+        LESSONS.len(),
+        l.title,
+        l.article,
+        wrap(l.explain, WIDTH),
+        wrap(&format!("Look for: {}", l.look_for), WIDTH)
+    )
+}
+
+/// Lesson 7's instructions: the page's URL with the lesson preset.
+pub fn browser_instructions(port: u16) -> String {
+    // The lesson exists: the list is static and a unit test checks it has eight.
+    let l = lessons::lesson(7).expect("lesson 7 exists");
+    format!(
+        "{}\nThe page's own server (it builds the wasm first):\n\n    cargo xtask serve\n\n\
+         or, once the page is built, `gilwall workshop 7 --serve`. Then open\n\n    \
+         http://127.0.0.1:{port}/?lesson=7\n\n\
+         and run, in turn, async with CPU work on the main thread, Web Workers and wasm\n\
+         threads, watching the frame meter while each runs. (?lesson=N asks the page for\n\
+         lesson N's preset; a page without presets opens as usual and you pick by hand.)\n",
+        intro(l)
+    )
+}
+
+fn browser_lesson(serve: bool) -> Result<()> {
+    print!("{}", browser_instructions(PAGE_PORT));
+    if !serve {
+        return Ok(());
+    }
+    if crate::cli::default_www().is_none() {
+        bail!(
+            "--serve: the demo page is not built in this checkout (no www/index.html); \
+             run `cargo xtask serve`, which builds and serves it"
+        );
+    }
+    let port = PAGE_PORT.to_string();
+    let cli =
+        <crate::cli::Cli as clap::Parser>::try_parse_from(["gilwall", "serve", "--port", &port])?;
+    crate::cli::run(cli)
+}
+
+/// The port the page's URL names: `gilwall serve`'s and `cargo xtask serve`'s default.
+const PAGE_PORT: u16 = 8000;
+
+fn check_command(args: CheckArgs) -> Result<()> {
+    let root = check::find_root(args.exercises.as_deref())?;
+    let chosen = check::select(check::exercises(&root)?, args.exercise)?;
+    let target = check::target_dir(&root);
+    let tree = if args.solutions {
+        check::solution_tree(&root, &target)?
+    } else {
+        root.clone()
+    };
+    let what = if args.solutions {
+        "the reference solution of "
+    } else {
+        ""
+    };
+    let mut results = Vec::new();
+    for e in &chosen {
+        let first = if target.join("debug").is_dir() {
+            ""
+        } else {
+            " — the first check builds the dependencies, about a minute"
+        };
+        eprintln!(
+            "checking {what}exercise {} ({}): cargo test -p {}{first}",
+            e.number,
+            e.name(),
+            e.package()
+        );
+        results.push(check::check(&tree, &target, e, &root)?);
+    }
+    print!("{}", check::render(&results));
+    let failing = results.iter().filter(|r| !r.ok()).count();
+    if failing > 0 {
+        bail!("{failing} of {} exercises do not pass yet", results.len());
+    }
+    Ok(())
+}
+
+/// Columns the lesson's prose is wrapped to (a laptop terminal in a workshop is not wide).
+const WIDTH: usize = 92;
+
+/// `text` as a bullet: the mark, then the text wrapped and indented under itself.
+fn bullet(mark: &str, text: &str) -> String {
+    let body = indent(&wrap(text, WIDTH - 4), "    ");
+    format!("  {mark} {}", body.trim_start())
+}
+
+/// Every line of `text` indented by `by`.
+fn indent(text: &str, by: &str) -> String {
+    wrap(text, WIDTH - by.len())
+        .lines()
+        .map(|l| format!("{by}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Wraps `text` at `width` columns, for the terminal.
+pub(crate) fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.chars().count() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.chars().count();
+    }
+    out
+}
+
+/// A progress bar with an ETA on a terminal; hidden when stderr is piped.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    // The template is a constant that indicatif accepts; a typo would show in every run.
+    let style =
+        ProgressStyle::with_template("{spinner} {msg:<34} [{bar:30}] {percent:>3}%  ETA {eta}")
+            .expect("the progress template is valid")
+            .progress_chars("=> ");
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_lessons_are_refused_with_the_list_of_lessons() {
+        assert_eq!(parse_lesson("3"), Ok(3));
+        let e = parse_lesson("99").unwrap_err();
+        assert!(
+            e.contains("there is no lesson 99; the lessons are 1-8"),
+            "{e}"
+        );
+        assert!(
+            parse_lesson("three")
+                .unwrap_err()
+                .contains("not a lesson number")
+        );
+        assert!(parse_io_ms("5").unwrap_err().contains("from 10 to 2000 ms"));
+    }
+
+    #[test]
+    fn the_list_names_every_lesson_and_how_to_check_exercises() {
+        let l = list();
+        for lesson in LESSONS {
+            assert!(l.contains(lesson.title), "{l}");
+        }
+        assert!(l.contains("gilwall workshop check N") && l.contains("cargo run --release --"));
+    }
+
+    #[test]
+    fn lesson_seven_prints_the_page_url_with_its_preset() {
+        let text = browser_instructions(8000);
+        assert!(text.contains("http://127.0.0.1:8000/?lesson=7"), "{text}");
+        assert!(text.contains("cargo xtask serve") && text.contains("frame meter"));
+    }
+
+    #[test]
+    fn text_wraps_at_word_boundaries() {
+        assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
+        assert_eq!(wrap("one", 2), "one");
+    }
+}

@@ -1,0 +1,146 @@
+//! What the browser hands to core: `fetch()`, `performance.now()`, a pause, and a description
+//! of the machine — each usable in a window and in a Web Worker alike.
+//!
+//! The bindings go to the global names (`fetch`, `performance`, `navigator`, `setTimeout`)
+//! rather than through `Window`, because a worker has no `Window`; both scopes have these.
+
+use gilwall_core::report::Machine;
+use gilwall_core::task::{Clock, Fetcher};
+use js_sys::{Promise, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance`, or `navigator`: only the members used here are bound.
+    type Performance;
+    #[wasm_bindgen(thread_local_v2, js_name = performance)]
+    static PERFORMANCE: Performance;
+    #[wasm_bindgen(method)]
+    fn now(this: &Performance) -> f64;
+
+    type NavigatorLike;
+    #[wasm_bindgen(thread_local_v2, js_name = navigator)]
+    static NAVIGATOR: NavigatorLike;
+    #[wasm_bindgen(method, getter, js_name = hardwareConcurrency)]
+    fn hardware_concurrency(this: &NavigatorLike) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = userAgent)]
+    fn user_agent(this: &NavigatorLike) -> String;
+
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str, init: &web_sys::RequestInit) -> Promise;
+
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
+}
+
+/// `performance.now()`: a monotonic clock in ms from the scope's time origin.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PerfClock;
+
+impl Clock for PerfClock {
+    fn now_ms(&self) -> f64 {
+        PERFORMANCE.with(Performance::now)
+    }
+}
+
+/// Fetches with the global `fetch()`; a non-2xx status is an error carrying the server's text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebFetcher;
+
+impl Fetcher for WebFetcher {
+    type Error = String;
+
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+        fetch_bytes(url).await
+    }
+}
+
+/// Fetches `url` and returns its body.
+///
+/// The request bypasses the HTTP cache (`cache: "no-store"`): Chromium lets only one request
+/// for a URL go to the network while another for the same URL is in flight (its cache lock),
+/// which would turn N concurrent fetches of `/delay/1` into N fetches in a row.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let response = JsFuture::from(global_fetch(url, &init))
+        .await
+        .map_err(|e| error_text(&e))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|v| format!("fetch returned {} instead of a Response", error_text(&v)))?;
+    let status = response.status();
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| error_text(&e))?)
+        .await
+        .map_err(|e| error_text(&e))?;
+    let bytes = Uint8Array::new(&buffer).to_vec();
+    if !response.ok() {
+        let text = String::from_utf8_lossy(&bytes);
+        return Err(format!("HTTP {status}: {}", text.trim()));
+    }
+    Ok(bytes)
+}
+
+/// Resolves after `ms` milliseconds, letting the browser render and handle input meanwhile.
+pub async fn pause(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        set_timeout(&resolve, ms);
+    });
+    // A timer's promise only ever resolves.
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Logical cores the browser reports (`navigator.hardwareConcurrency`), at least 1.
+pub fn cores() -> u32 {
+    NAVIGATOR
+        .with(NavigatorLike::hardware_concurrency)
+        .filter(|n| n.is_finite() && *n >= 1.0)
+        .map_or(1, |n| n as u32)
+}
+
+/// This browser, as reports describe the machine: its cores and user agent.
+pub fn describe() -> Machine {
+    Machine {
+        cores: cores(),
+        user_agent: Some(NAVIGATOR.with(NavigatorLike::user_agent)),
+        ..Machine::default()
+    }
+}
+
+/// Now, as RFC 3339 UTC (`Date.prototype.toISOString`), for a report's `created_at`.
+pub fn now_rfc3339() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string())
+}
+
+/// The origin this scope was loaded from (`location.origin`), the base of every fetch URL.
+pub fn origin() -> Result<String, String> {
+    let location =
+        js_sys::Reflect::get(&js_sys::global(), &"location".into()).map_err(|e| error_text(&e))?;
+    js_sys::Reflect::get(&location, &"origin".into())
+        .ok()
+        .and_then(|o| o.as_string())
+        .ok_or_else(|| "this page has no location.origin to fetch from".to_string())
+}
+
+/// A JavaScript value as a message: an `Error`'s message, a string, or its debug form.
+pub fn error_text(value: &JsValue) -> String {
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        String::from(e.message())
+    } else if let Some(s) = value.as_string() {
+        s
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// Any serialisable value as a plain JavaScript object (through JSON, which every report and
+/// description here round-trips through anyway).
+pub fn to_js<T: Serialize>(value: &T) -> JsValue {
+    // Everything passed here is built from strings, integers and finite floats.
+    let json = serde_json::to_string(value).expect("values sent to the page always serialise");
+    // JSON.parse of serde_json's own output cannot fail.
+    js_sys::JSON::parse(&json).expect("serde_json writes valid JSON")
+}

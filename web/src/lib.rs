@@ -1,0 +1,86 @@
+//! gilwall in the browser: core compiled to wasm, plus what only the browser has.
+//!
+//! The page (`www/`) loads this module on the main thread and in every Web Worker. On the main
+//! thread it runs sweeps ([`sweep::Sweep`]) with the browser strategies ([`strategy`]); in a
+//! worker it answers jobs ([`worker::worker_handle`]). Fetch and the clock come from
+//! [`browser`], and work the same in a window and in a worker.
+//!
+//! **Architecture Invariant:** the kernels, the task body, the single-thread `async` schedule,
+//! the model and the report format come from `gilwall-core`; nothing here re-implements them.
+//! Errors cross into JavaScript once, as `JsError`, at the exported functions below.
+
+pub mod browser;
+pub mod config;
+pub mod pool;
+pub mod strategy;
+pub mod sweep;
+pub mod wire;
+pub mod worker;
+
+use gilwall_core::kernel::{self, Kernel};
+use gilwall_core::report::Report;
+use wasm_bindgen::prelude::*;
+
+/// Runs once per wasm instance (page and each worker): panics then print their message and
+/// location to the console instead of an opaque `unreachable`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The version of gilwall this module was built from (`window.gilwall.version`).
+#[wasm_bindgen]
+pub fn version() -> String {
+    gilwall_core::VERSION.to_string()
+}
+
+/// The `features` checksum of `body` after `passes` passes, as 16 hex digits, computed by the
+/// very kernel the strategies run. The browser tests feed it the pinned payload from the server.
+#[wasm_bindgen]
+pub fn features_checksum(body: &[u8], passes: u64) -> Result<String, JsError> {
+    kernel::features(body, passes)
+        .map(hex)
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The pinned case from core, natively checked by core's unit test: seed, size, passes and the
+/// expected checksum (hex), so the page can fetch that payload and compare.
+#[wasm_bindgen]
+pub fn pinned_features_case() -> JsValue {
+    browser::to_js(&serde_json::json!({
+        "seed": kernel::PINNED_FEATURES_SEED,
+        "size": kernel::PINNED_FEATURES_SIZE,
+        "passes": kernel::PINNED_FEATURES_PASSES,
+        "checksum": hex(kernel::PINNED_FEATURES_CHECKSUM),
+    }))
+}
+
+/// The browser's strategies with their titles, article steps and whether this build runs them,
+/// for the page's controls (core's list is the single source).
+#[wasm_bindgen]
+pub fn browser_strategies() -> JsValue {
+    browser::to_js(&strategy::describe_all())
+}
+
+/// The kernels, for the page's controls.
+#[wasm_bindgen]
+pub fn kernels() -> JsValue {
+    let list: Vec<_> = Kernel::ALL
+        .iter()
+        .map(|k| serde_json::json!({ "id": k.id(), "describe": k.describe() }))
+        .collect();
+    browser::to_js(&serde_json::Value::Array(list))
+}
+
+/// Parses and checks a saved report (from the CLI's `--export-json`, this page, or the Python
+/// companion) with core's loader, so the page reads exactly what the CLI writes.
+#[wasm_bindgen]
+pub fn load_report(text: &str) -> Result<JsValue, JsError> {
+    let report = Report::from_json(text.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(browser::to_js(&report))
+}
+
+/// A checksum as reports write it: 16 lowercase hex digits.
+pub fn hex(checksum: u64) -> String {
+    format!("{checksum:016x}")
+}

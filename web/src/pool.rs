@@ -1,0 +1,213 @@
+//! The pool of Web Workers the `workers` and `async-workers` strategies send work to.
+//!
+//! Each worker is a module worker running `www/worker.js`, which loads its own instance of this
+//! wasm module: like a process in the article's `ProcessPoolExecutor`, it shares no memory with
+//! the page, and everything it gets or returns is copied by `postMessage`.
+//!
+//! The pool lives as long as the page and only grows: starting a worker (fetch and compile the
+//! wasm, run its start function) takes tens of milliseconds, and is done before the clock
+//! starts — like a pool created once at start-up — so a point measures the work, not the start.
+//! A [`Crew`] hands out the first W workers to one run, one job per worker at a time.
+
+use crate::browser::error_text;
+use crate::wire::{Job, WireOutcome};
+use futures::channel::oneshot;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+/// The worker script, relative to the page.
+pub const WORKER_SCRIPT: &str = "worker.js";
+
+type Reply = Result<JsValue, String>;
+type ReplySlot = Rc<RefCell<Option<oneshot::Sender<Reply>>>>;
+
+/// One worker and the channel its next reply goes to.
+struct Member {
+    worker: Worker,
+    reply: ReplySlot,
+    // Kept alive as long as the worker: the browser calls them.
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl Member {
+    /// Starts a worker; its first message (`{ready: true}`) arrives on the returned receiver.
+    fn spawn() -> Result<(Member, oneshot::Receiver<Reply>), String> {
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
+            .map_err(|e| format!("cannot start a Web Worker: {}", error_text(&e)))?;
+        let reply: ReplySlot = Rc::new(RefCell::new(None));
+        let (tx, rx) = oneshot::channel();
+        *reply.borrow_mut() = Some(tx);
+
+        let slot = reply.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let data = e.data();
+            let error = js_sys::Reflect::get(&data, &"error".into())
+                .ok()
+                .filter(|v| !v.is_undefined());
+            let reply = match error {
+                Some(err) => Err(error_text(&err)),
+                None => Ok(data),
+            };
+            // A reply nobody waits for (a run that was dropped) is simply discarded.
+            if let Some(tx) = slot.borrow_mut().take() {
+                let _ = tx.send(reply);
+            }
+        });
+        let slot = reply.clone();
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+            e.prevent_default();
+            let msg = format!(
+                "a Web Worker failed: {} (is {WORKER_SCRIPT} served next to the page, with www/pkg built by `cargo xtask web`?)",
+                e.message()
+            );
+            if let Some(tx) = slot.borrow_mut().take() {
+                let _ = tx.send(Err(msg));
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok((
+            Member {
+                worker,
+                reply,
+                _on_message: on_message,
+                _on_error: on_error,
+            },
+            rx,
+        ))
+    }
+}
+
+/// Every worker the page has started.
+#[derive(Default)]
+pub struct Pool {
+    members: RefCell<Vec<Rc<Member>>>,
+}
+
+thread_local! {
+    static POOL: Rc<Pool> = Rc::new(Pool::default());
+}
+
+impl Pool {
+    /// The page's pool.
+    pub fn get() -> Rc<Pool> {
+        POOL.with(Rc::clone)
+    }
+
+    /// Workers started so far.
+    pub fn len(&self) -> usize {
+        self.members.borrow().len()
+    }
+
+    /// Whether no worker has been started yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Starts workers until there are at least `n`, and waits until each new one is ready.
+    pub async fn ensure(&self, n: usize) -> Result<(), String> {
+        let mut ready = Vec::new();
+        while self.len() + ready.len() < n {
+            let (member, rx) = Member::spawn()?;
+            ready.push((Rc::new(member), rx));
+        }
+        let mut started = Vec::new();
+        for (member, rx) in ready {
+            match rx.await {
+                Ok(Ok(_)) => started.push(member),
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Err("a Web Worker went away while starting".into()),
+            }
+        }
+        self.members.borrow_mut().extend(started);
+        Ok(())
+    }
+
+    /// Sends `job` (with `body` for a compute job) to worker `i` and waits for its outcome.
+    async fn call(&self, i: usize, job: &Job, body: Option<&[u8]>) -> Result<WireOutcome, String> {
+        // `i` comes from a Crew, whose indices are below the pool's length at its creation, and
+        // the pool never shrinks.
+        let member = self.members.borrow()[i].clone();
+        let (tx, rx) = oneshot::channel();
+        *member.reply.borrow_mut() = Some(tx);
+        let message = js_sys::Object::new();
+        // A job is plain data and always serialises.
+        let text = serde_json::to_string(job).expect("a job always serialises");
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&message, &k.into(), v);
+        set("job", &text.into()).map_err(|e| error_text(&e))?;
+        if let Some(body) = body {
+            set("body", &js_sys::Uint8Array::from(body).into()).map_err(|e| error_text(&e))?;
+        }
+        member
+            .worker
+            .post_message(&message)
+            .map_err(|e| format!("cannot post to a Web Worker: {}", error_text(&e)))?;
+        let reply = rx
+            .await
+            .map_err(|_| "a Web Worker went away mid-job".to_string())??;
+        let text = reply
+            .as_string()
+            .ok_or_else(|| format!("a Web Worker replied {}", error_text(&reply)))?;
+        serde_json::from_str(&text).map_err(|e| format!("a Web Worker replied nonsense: {e}"))
+    }
+}
+
+/// The workers lent to one run: the pool's first `size`, each doing one job at a time, handed
+/// out first come, first served.
+pub struct Crew {
+    pool: Rc<Pool>,
+    free: RefCell<VecDeque<usize>>,
+    waiting: RefCell<VecDeque<oneshot::Sender<usize>>>,
+}
+
+impl Crew {
+    /// A crew of the pool's first `size` workers; the pool must already have them
+    /// ([`Pool::ensure`]). An empty crew is refused: its tasks would wait forever.
+    pub fn new(pool: Rc<Pool>, size: usize) -> Result<Crew, String> {
+        let size = size.min(pool.len());
+        if size == 0 {
+            return Err("no Web Worker has been started for this run".into());
+        }
+        Ok(Crew {
+            pool,
+            free: RefCell::new((0..size).collect()),
+            waiting: RefCell::new(VecDeque::new()),
+        })
+    }
+
+    /// Runs `job` on the next free worker, waiting for one if all are busy.
+    pub async fn run(&self, job: Job, body: Option<&[u8]>) -> Result<WireOutcome, String> {
+        let i = self.acquire().await?;
+        let out = self.pool.call(i, &job, body).await;
+        self.release(i);
+        out
+    }
+
+    async fn acquire(&self) -> Result<usize, String> {
+        if let Some(i) = self.free.borrow_mut().pop_front() {
+            return Ok(i);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.waiting.borrow_mut().push_back(tx);
+        rx.await
+            .map_err(|_| "the worker crew was dropped while a task waited".to_string())
+    }
+
+    fn release(&self, i: usize) {
+        let mut waiting = self.waiting.borrow_mut();
+        while let Some(tx) = waiting.pop_front() {
+            // A waiter whose task was dropped refuses the worker; pass it on.
+            if tx.send(i).is_ok() {
+                return;
+            }
+        }
+        self.free.borrow_mut().push_back(i);
+    }
+}

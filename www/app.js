@@ -1,0 +1,408 @@
+// The demo page: controls, presets for the article's steps, the live chart and table, the
+// responsiveness meter, saving and loading reports, and `window.gilwall` for automation.
+// Everything measured comes from the wasm module (web/, core compiled to WebAssembly); this file
+// only drives it and draws.
+
+import init, { Sweep, browser_strategies, kernels, load_report, version, features_checksum, pinned_features_case } from './pkg/gilwall_web.js';
+import { drawChart, drawLegend, formatMs } from './chart.js';
+import { Meter } from './meter.js';
+
+/** One colour per strategy, the same in the chart, the legend and the table. */
+const COLORS = {
+  serial: '#6b7280', async: '#c026d3', workers: '#059669', 'async-workers': '#2563eb', 'wasm-threads': '#d97706',
+};
+/** Colours for loaded reports' series, unlike any of the above. */
+const PALETTE = ['#dc2626', '#0891b2', '#7c3aed', '#65a30d', '#db2777', '#ea580c', '#0d9488', '#4338ca', '#a16207'];
+
+/** The article's steps, scaled down so a whole sweep takes seconds (the article: io 1 s, N to 32). */
+const PRESETS = [
+  { label: '1 · serial', config: { strategies: ['serial'], cpu_ratio: 0 },
+    note: 'Step 1 — requests.get in a loop: each task waits for its fetch before the next starts, so the time grows with every task.' },
+  { label: '2 · async, I/O only', config: { strategies: ['serial', 'async'], cpu_ratio: 0 },
+    note: 'Step 2 — asyncio.gather: every fetch is in flight at once, so async stays flat… while there is no CPU work.' },
+  { label: '3 · async + CPU: the wall', config: { strategies: ['async'], cpu_ratio: 0.5 },
+    note: 'Step 3 — each task also computes for half its I/O time. On the one main thread that work takes turns: io + N·cpu. Watch the spinner freeze.' },
+  { label: '4 · Web Workers', config: { strategies: ['async', 'workers'], cpu_ratio: 0.5 },
+    note: 'Step 4 — ProcessPoolExecutor\'s twin: each Web Worker is its own wasm instance, data copied by postMessage. Past the wall, and the page stays alive.' },
+  { label: 'async + workers', config: { strategies: ['async', 'workers', 'async-workers'], cpu_ratio: 0.5 },
+    note: 'Beyond the article: keep the async fetches on the main thread and send only the CPU work to the workers.' },
+  { label: '5 · wasm threads', config: null,
+    note: 'Step 5 — free threads: shared-memory wasm threads. Not in this build yet (it needs the shared-memory wasm build).' },
+];
+const PRESET_BASE = { tasks: [1, 2, 4, 6], io_ms: 300, kernel: 'features', payload_kb: 1, repeats: 1 };
+
+const $ = (sel) => document.querySelector(sel);
+const state = {
+  strategies: [],       // from wasm: {id, title, article, shows, available}
+  current: null,        // the report being measured or last measured here
+  earlier: [],          // earlier runs of this page, drawn faded: {label, report}
+  loaded: [],           // saved reports loaded by the user: {name, report}
+  windows: new Map(),   // "strategy@N" → timed-run windows [{start, end}] of the current run
+  sweep: null,
+  stopping: false,
+  runs: 0,
+};
+let meter;
+
+function title(id) {
+  return state.strategies.find((s) => s.id === id)?.title ?? id;
+}
+
+function setStatus(msg, error = false) {
+  const s = $('#status');
+  s.textContent = msg;
+  s.className = error ? 'error' : '';
+}
+
+// ---- controls -------------------------------------------------------------------------------
+
+function buildControls() {
+  const box = $('#strategies');
+  for (const s of state.strategies) {
+    const label = document.createElement('label');
+    label.title = `${s.article}: ${s.shows}`;
+    const input = Object.assign(document.createElement('input'), { type: 'checkbox', value: s.id, disabled: !s.available });
+    const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
+    swatch.style.background = COLORS[s.id] ?? '#999';
+    label.append(input, swatch, s.available ? s.id : `${s.id} (coming)`);
+    if (!s.available) label.className = 'unavailable';
+    box.appendChild(label);
+  }
+  const kernelSelect = $('#config').elements.kernel;
+  for (const k of kernels()) {
+    kernelSelect.appendChild(Object.assign(document.createElement('option'), { value: k.id, textContent: k.id, title: k.describe }));
+  }
+  const nav = $('#presets');
+  PRESETS.forEach((p, i) => {
+    const b = Object.assign(document.createElement('button'), { type: 'button', textContent: p.label });
+    b.disabled = !p.config;
+    b.addEventListener('click', () => {
+      nav.querySelectorAll('button').forEach((x) => x.classList.toggle('active', x === b));
+      $('#preset-note').textContent = p.note;
+      applyConfig({ ...PRESET_BASE, ...p.config });
+    });
+    if (i === 2) b.dataset.default = '';
+    nav.appendChild(b);
+  });
+  const first = nav.querySelector('button[data-default]');
+  first.click();
+  openLesson(new URLSearchParams(location.search).get('lesson'));
+  nav.querySelectorAll('button').forEach((b, i) => { if (!PRESETS[i].config) b.title = PRESETS[i].note; });
+}
+
+// The workshop's lessons link here as /?lesson=N (gilwall workshop, WORKSHOP.md): each opens the
+// preset that shows the same step in the browser. Lesson 8 (the GIL's switch interval) is
+// native only; lesson 5's wasm threads are not in this build, so its note explains instead.
+const LESSON_PRESETS = { 1: 0, 2: 1, 3: 2, 4: 3, 5: 5, 6: 4, 7: 3 };
+
+/** Selects the preset for workshop lesson `n` (a string from the URL), if there is one. */
+function openLesson(n) {
+  const i = LESSON_PRESETS[n];
+  if (i === undefined) return;
+  const button = $('#presets').querySelectorAll('button')[i];
+  if (PRESETS[i].config) {
+    button.click();
+  } else {
+    $('#preset-note').textContent = PRESETS[i].note;
+  }
+}
+
+/** Shows `config` in the form (only the fields it has). */
+function applyConfig(c) {
+  const f = $('#config').elements;
+  if (c.strategies) {
+    const want = [].concat(c.strategies);
+    document.querySelectorAll('#strategies input').forEach((i) => { i.checked = want.includes(i.value); });
+  }
+  if (c.tasks !== undefined) f.tasks.value = [].concat(c.tasks).join(',');
+  if (c.io_ms !== undefined) f.io_ms.value = c.io_ms;
+  if (c.cpu_ratio !== undefined) { f.cpu_mode.value = 'ratio'; f.cpu.value = c.cpu_ratio; }
+  if (c.cpu_ms !== undefined) { f.cpu_mode.value = 'ms'; f.cpu.value = c.cpu_ms; }
+  if (c.kernel !== undefined) f.kernel.value = c.kernel;
+  if (c.payload_kb !== undefined) f.payload_kb.value = c.payload_kb;
+  if (c.repeats !== undefined) f.repeats.value = c.repeats;
+  if (c.workers !== undefined) f.workers.value = c.workers ?? '';
+}
+
+/** The form as a config for `gilwall.run` (the wasm side checks every field). */
+function formConfig() {
+  const f = $('#config').elements;
+  const num = (v) => (String(v).trim() === '' ? null : Number(v));
+  const c = {
+    strategies: [...document.querySelectorAll('#strategies input:checked')].map((i) => i.value),
+    tasks: f.tasks.value.split(/[\s,;]+/).filter(Boolean).map(Number),
+    io_ms: num(f.io_ms.value),
+    kernel: f.kernel.value,
+    payload_kb: num(f.payload_kb.value),
+    repeats: num(f.repeats.value),
+  };
+  c[f.cpu_mode.value === 'ratio' ? 'cpu_ratio' : 'cpu_ms'] = num(f.cpu.value);
+  if (f.workers.value.trim() !== '') c.workers = num(f.workers.value);
+  return c;
+}
+
+// ---- running --------------------------------------------------------------------------------
+
+/** Runs a sweep with `config` and resolves to its report (the shared report format). */
+async function run(config, { fromForm = false } = {}) {
+  if (state.sweep) throw new Error('a sweep is already running; stop it first');
+  const sweep = new Sweep(config); // throws an Error naming the bad field
+  if (!fromForm && config && typeof config === 'object') {
+    // A run from the console or a test: show what it runs, and no preset claims it.
+    applyConfig(config);
+    document.querySelectorAll('#presets button').forEach((b) => b.classList.remove('active'));
+    $('#preset-note').textContent = config.title ?? '';
+  }
+  if ($('#keep').checked && state.current?.points.length) {
+    state.earlier.push({ label: `run ${state.runs}`, report: state.current });
+  }
+  state.runs++;
+  state.current = null;
+  state.windows = new Map();
+  state.sweep = sweep;
+  $('#run').disabled = true;
+  $('#stop').disabled = false;
+  $('#download').disabled = true;
+  setStatus('calibrating the kernel…');
+  let done = 0, total = 0, open = null;
+  try {
+    const report = await sweep.run((e) => {
+      switch (e.kind) {
+        case 'starting-workers':
+          setStatus(`starting ${e.workers} Web Workers (each loads and warms up its own wasm)…`);
+          break;
+        case 'calibrated':
+          total = null;
+          setStatus(`calibrated: ${Math.round(e.iterations).toLocaleString()} ${e.kernel} iterations ≈ ${formatMs(e.cpu_ms)} of CPU per task`);
+          state.current = { points: [] };
+          break;
+        case 'start':
+          open = { start: performance.now(), end: Infinity };
+          windowsFor(e.strategy, e.tasks).push(open);
+          setStatus(`running ${e.strategy} · N = ${e.tasks}` + (e.repeats > 1 ? ` · repeat ${e.repeat + 1}/${e.repeats}` : '') + '…');
+          break;
+        case 'measured':
+          if (open) open.end = performance.now();
+          open = null;
+          done++;
+          break;
+        case 'point':
+          state.current.points.push(e.point);
+          redraw();
+          break;
+        case 'error':
+          setStatus(`${e.strategy} · N = ${e.tasks}: ${e.message}`, true);
+          break;
+        case 'stopped':
+          setStatus('stopped');
+          break;
+      }
+    });
+    state.current = report;
+    // Let one more frame arrive so the last run's frame gap is closed before it is measured.
+    await new Promise((r) => setTimeout(r, 120));
+    redraw();
+    if (state.stopping) {
+      setStatus(`stopped: ${report.points.length} points measured`);
+    } else if ($('#status').className !== 'error') {
+      setStatus(`done: ${report.points.length} points in ${done} timed runs`);
+    }
+    return report;
+  } finally {
+    state.sweep = null;
+    state.stopping = false;
+    sweep.free();
+    $('#run').disabled = false;
+    $('#stop').disabled = true;
+    $('#download').disabled = !state.current?.points?.length;
+  }
+}
+
+/** Ends the sweep under way after its current timed run. */
+function stop() {
+  if (!state.sweep) return;
+  state.stopping = true;
+  state.sweep.stop();
+  setStatus('stopping after this run…');
+}
+
+function windowsFor(strategy, tasks) {
+  const key = `${strategy}@${tasks}`;
+  if (!state.windows.has(key)) state.windows.set(key, []);
+  return state.windows.get(key);
+}
+
+/** How responsive the page stayed during the current run: per strategy and per point. */
+function responsiveness() {
+  const byPoint = {}, byStrategy = {};
+  for (const [key, windows] of state.windows) {
+    const closed = windows.filter((w) => Number.isFinite(w.end));
+    if (!closed.length) continue;
+    byPoint[key] = meter.during(closed);
+    const s = key.split('@')[0];
+    (byStrategy[s] ??= []).push(...closed);
+  }
+  return {
+    by_point: byPoint,
+    by_strategy: Object.fromEntries(Object.entries(byStrategy).map(([s, w]) => [s, meter.during(w)])),
+  };
+}
+
+// ---- drawing --------------------------------------------------------------------------------
+
+function seriesOf(report, { label, colorFor, marker, faded }) {
+  const by = new Map();
+  for (const p of report.points) {
+    if (!by.has(p.strategy)) by.set(p.strategy, []);
+    by.get(p.strategy).push({ tasks: p.tasks, ms: p.median_ms, model_ms: p.model_ms });
+  }
+  return [...by].map(([strategy, points]) => ({ label: label(strategy), color: colorFor(strategy), marker, faded, points }));
+}
+
+function allSeries() {
+  const out = [];
+  for (const e of state.earlier) {
+    out.push(...seriesOf(e.report, { label: (s) => `${e.label}: ${s}`, colorFor: (s) => COLORS[s] ?? '#999', marker: 'circle', faded: true }));
+  }
+  let k = 0;
+  for (const l of state.loaded) {
+    out.push(...seriesOf(l.report, {
+      label: (s) => `${l.report.runtime} ${s} (${l.name})`, colorFor: () => PALETTE[k++ % PALETTE.length], marker: 'square', faded: false,
+    }));
+  }
+  if (state.current) {
+    out.push(...seriesOf(state.current, { label: (s) => `browser ${title(s)}`, colorFor: (s) => COLORS[s] ?? '#999', marker: 'circle', faded: false }));
+  }
+  return out;
+}
+
+function redraw() {
+  const showModel = $('#show-model').checked;
+  const series = allSeries();
+  drawChart($('#chart'), series, { showModel });
+  drawLegend($('#legend'), series, { showModel });
+  drawTable();
+  drawLoaded();
+}
+
+function drawTable() {
+  const body = $('#table tbody');
+  body.replaceChildren();
+  const resp = state.current ? responsiveness().by_point : {};
+  const rows = [];
+  for (const l of state.loaded) rows.push(...l.report.points.map((p) => [`${l.report.runtime} (${l.name})`, p, null]));
+  if (state.current) rows.push(...state.current.points.map((p) => ['browser (this page)', p, resp[`${p.strategy}@${p.tasks}`]]));
+  for (const [source, p, r] of rows) {
+    const tr = document.createElement('tr');
+    const cells = [
+      source, p.strategy, p.tasks, formatMs(p.median_ms), formatMs(p.model_ms), `${Math.round(p.efficiency * 100)} %`,
+      `${formatMs(p.min_ms)} – ${formatMs(p.max_ms)}`, p.errors, r ? formatMs(r.max_frame_gap_ms) : '–',
+    ];
+    cells.forEach((c, i) => {
+      const td = document.createElement('td');
+      td.textContent = String(c);
+      if (i === 1) td.style.color = COLORS[p.strategy] ?? '';
+      if (i === 5) td.className = p.efficiency < 0.75 ? 'eff-low' : 'eff-ok';
+      if (i === 8 && r) td.className = r.max_frame_gap_ms >= 50 ? 'eff-low' : 'eff-ok';
+      tr.appendChild(td);
+    });
+    body.appendChild(tr);
+  }
+}
+
+function drawLoaded() {
+  const ul = $('#loaded');
+  ul.replaceChildren();
+  state.loaded.forEach((l, i) => {
+    const li = document.createElement('li');
+    li.append(`${l.name} · ${l.report.runtime} · ${l.report.points.length} points`);
+    const x = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', title: 'remove' });
+    x.addEventListener('click', () => { state.loaded.splice(i, 1); redraw(); });
+    li.appendChild(x);
+    ul.appendChild(li);
+  });
+}
+
+// ---- saving and loading ---------------------------------------------------------------------
+
+function download() {
+  if (!state.current?.points?.length) return;
+  const blob = new Blob([JSON.stringify(state.current, null, 2) + '\n'], { type: 'application/json' });
+  const a = Object.assign(document.createElement('a'), {
+    href: URL.createObjectURL(blob),
+    download: `gilwall-browser-${state.current.created_at.replace(/[:.]/g, '-')}.json`,
+  });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** Loads a saved report (object or JSON text), checked by core's loader, and plots it. */
+function load(report, name = 'report') {
+  const text = typeof report === 'string' ? report : JSON.stringify(report);
+  const checked = load_report(text); // throws an Error saying what is wrong
+  state.loaded.push({ name, report: checked });
+  redraw();
+  return checked;
+}
+
+async function loadFiles(files) {
+  for (const file of files) {
+    try {
+      load(await file.text(), file.name);
+      setStatus(`loaded ${file.name}`);
+    } catch (err) {
+      setStatus(`${file.name}: ${err.message}`, true);
+    }
+  }
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+async function main() {
+  await init();
+  state.strategies = browser_strategies();
+  meter = new Meter({
+    spinner: $('#spinner'), gaps: $('#gaps'), fps: $('#fps'), worst: $('#worst'), longtasks: $('#longtasks'),
+  });
+  buildControls();
+  $('#meta').textContent = `gilwall ${version()} · ${navigator.hardwareConcurrency || '?'} cores · ` +
+    (self.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated');
+  $('#config').addEventListener('submit', (e) => {
+    e.preventDefault();
+    run(formConfig(), { fromForm: true }).catch((err) => setStatus(err.message, true));
+  });
+  $('#stop').addEventListener('click', stop);
+  $('#show-model').addEventListener('change', redraw);
+  // Editing the controls by hand leaves the preset: it no longer describes what will run.
+  $('#config').addEventListener('input', (e) => {
+    if (e.target.id === 'keep' || e.target.id === 'show-model') return;
+    document.querySelectorAll('#presets button').forEach((b) => b.classList.remove('active'));
+    $('#preset-note').textContent = '';
+  });
+  $('#download').addEventListener('click', download);
+  $('#load').addEventListener('change', (e) => { loadFiles([...e.target.files]); e.target.value = ''; });
+  $('#run').disabled = false;
+  redraw();
+
+  window.gilwall = {
+    version: version(),
+    /** Runs a sweep: {strategies, tasks, io_ms, cpu_ms | cpu_ratio | cpu_iters, kernel, payload_kb, repeats, workers, title}. */
+    run: (config) => run(config),
+    stop,
+    load,
+    /** The report of the last run (or the one under way). */
+    report: () => state.current,
+    /** Frame gaps and long tasks during each strategy's timed runs, in the last run. */
+    responsiveness,
+    /** The `features` kernel in wasm over `bytes` (a Uint8Array), as hex. */
+    featuresChecksum: (bytes, passes) => features_checksum(bytes, BigInt(passes)),
+    pinnedFeaturesCase: pinned_features_case,
+  };
+}
+
+main().catch((err) => {
+  setStatus(`the page could not start: ${err.message}. Build it with \`cargo xtask web\` and serve it with \`gilwall serve\`.`, true);
+  console.error(err);
+});

@@ -1,0 +1,151 @@
+//! `cargo xtask browser` (and the last step of `cargo xtask test`): the page in real headless
+//! Chromium, against the real `gilwall serve`, with the real wasm.
+//!
+//! Builds the wasm (`www/pkg`) and the `gilwall` binary, makes sure Chromium and the test
+//! scripts' npm packages are there, starts `gilwall serve --port 0`, reads its port from the
+//! first line it prints, and runs `node --test` on `browser-tests/*.test.mjs` (Playwright's
+//! `playwright-core` driving Debian's Chromium). The server is stopped however the tests end.
+
+use crate::{cargo, root, run, web};
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Where Debian's `chromium` package puts the browser; `GILWALL_CHROMIUM` overrides it.
+pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Builds everything, starts the server and runs the browser tests.
+pub fn test() -> Result<()> {
+    web::build()?;
+    run(cargo()
+        .current_dir(root())
+        .args(["build", "--package", "gilwall", "--bin", "gilwall"]))?;
+    let chromium = ensure_chromium()?;
+    let tests = root().join("browser-tests");
+    ensure_npm_packages(&tests)?;
+    let server = Server::start(&web::target_dir().join("debug").join("gilwall"))?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&tests)
+        .with_context(|| format!("reading {}", tests.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no *.test.mjs files in {}", tests.display());
+    }
+    let result = run(Command::new("node")
+        .current_dir(root())
+        // One file at a time: each runs timing measurements that must not share the 2 cores.
+        .args(["--test", "--test-concurrency=1"])
+        .args(&files)
+        .env("GILWALL_URL", &server.url)
+        .env("GILWALL_CHROMIUM", &chromium)
+        .env("GILWALL_ROOT", root()));
+    drop(server);
+    result
+}
+
+/// Finds Chromium, installing Debian's package with apt-get when running as root.
+fn ensure_chromium() -> Result<PathBuf> {
+    let path = std::env::var_os("GILWALL_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMIUM));
+    if path.is_file() {
+        return Ok(path);
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let has_apt = Path::new("/usr/bin/apt-get").is_file();
+    if !(is_root && has_apt) {
+        bail!(
+            "the browser tests need Chromium at {} (or set GILWALL_CHROMIUM); on Debian or Ubuntu \
+             install it with: sudo apt-get update && sudo apt-get install -y chromium chromium-driver",
+            path.display()
+        );
+    }
+    eprintln!("xtask: Chromium is missing; installing Debian's chromium package");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    if !path.is_file() {
+        bail!(
+            "apt-get installed chromium, but there is still no {}",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Installs the test scripts' npm packages exactly as locked (`npm ci`) unless they already are.
+fn ensure_npm_packages(dir: &Path) -> Result<()> {
+    if Command::new("node").arg("--version").output().is_err() {
+        bail!(
+            "the browser tests need Node.js 20 or later and npm on PATH (Debian: apt-get install -y nodejs npm)"
+        );
+    }
+    let lock = dir.join("package-lock.json");
+    let installed = dir.join("node_modules").join(".package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed)) {
+        (Ok(l), Ok(i)) => match (l.modified(), i.modified()) {
+            (Ok(l), Ok(i)) => i >= l,
+            _ => false,
+        },
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    run(Command::new("npm")
+        .current_dir(dir)
+        .args(["ci", "--no-audit", "--no-fund"]))
+}
+
+/// `gilwall serve --port 0` in the background, stopped on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(binary: &Path) -> Result<Server> {
+        let mut child = Command::new(binary)
+            .args(["serve", "--port", "0", "--www"])
+            .arg(root().join("www"))
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        // The server was just spawned with a piped stdout.
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().transpose()?.unwrap_or_default();
+        // "gilwall: demo page at http://127.0.0.1:PORT/ (from …)"
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .map(|u| u.trim_end_matches('/').to_string());
+        // Keep draining its output so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        match url {
+            Some(url) => {
+                eprintln!("xtask: gilwall serve is up at {url}");
+                Ok(Server { child, url })
+            }
+            None => {
+                let _ = child.kill();
+                bail!("gilwall serve did not say where the page is; it printed {first:?}")
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Stop our own child by its handle; it may have exited already.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
