@@ -62,6 +62,14 @@ pub enum Command {
     /// Every run calibrates itself, so `--cpu-ms 100` means 100 ms of work on any machine; this
     /// command shows what that amounts to here.
     Calibrate(CalibrateArgs),
+    /// Run the article's own Python strategies against gilwall's server, beside gilwall's.
+    ///
+    /// Makes a virtual environment with your python3 (once), installs the pinned requests and
+    /// aiohttp there, runs serial requests, asyncio + aiohttp, run_in_executor, ProcessPoolExecutor
+    /// and ThreadPoolExecutor, and writes the shared report with runtime "python", the
+    /// interpreter's version and whether its GIL was on. --compare also runs the gilwall
+    /// strategies with the same schedules and prints both efficiencies at every N.
+    Python(Box<crate::python::PythonArgs>),
     /// The workshop: lessons that walk the article (run, predict, discuss), and exercises.
     ///
     /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
@@ -448,6 +456,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run_command(*args),
         Command::Blog(args) => blog_command(args),
         Command::Plot(args) => plot_command(args),
+        Command::Python(args) => crate::python::run(*args),
         Command::Workshop(args) => crate::workshop::run(args),
         Command::Worker => crate::strategy::processes::worker_main(),
     }

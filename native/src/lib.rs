@@ -6,6 +6,7 @@ pub mod cli;
 pub mod export;
 pub mod fetch;
 pub mod machine;
+pub mod python;
 pub mod server;
 pub mod strategy;
 pub mod sweep;

@@ -31,6 +31,11 @@ pub fn colour(strategy: &str) -> RGBColor {
         "workers" => RGBColor(227, 119, 194),
         "async-workers" => RGBColor(127, 127, 127),
         "wasm-threads" => RGBColor(188, 189, 34),
+        // The Python companion's strategies wear the colour of the gilwall strategy they mirror.
+        "asyncio" => colour("async"),
+        "asyncio-executor" => colour("gil"),
+        "process-pool" => colour("processes"),
+        "thread-pool" => colour("threads"),
         _ => RGBColor(60, 60, 60),
     }
 }
