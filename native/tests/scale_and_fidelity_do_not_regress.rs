@@ -82,7 +82,11 @@ fn a_sweep_too_large_for_one_process_moves_the_server_out() {
     );
     // Run in a scratch folder: `run` also saves gilwall-results/last-run.json where it runs.
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new("sh").args(["-c", &script]).current_dir(dir.path()).output().unwrap();
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("runs in its own process"), "{stderr}");
