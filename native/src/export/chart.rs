@@ -9,6 +9,7 @@ use super::Exporter;
 use super::markdown::series;
 use anyhow::{Result, anyhow};
 use gilwall_core::report::{Report, ReportRuntime};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Draws every report on one SVG chart.
@@ -156,31 +157,40 @@ impl Exporter for Chart {
                         .map_err(plot_err)?;
                 }
             }
-            // A legend entry that explains the dashes once.
-            chart
-                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-                .map_err(plot_err)?
-                .label("dashed: ideal model")
-                .legend(|(x, y)| {
-                    PathElement::new(
-                        vec![(x, y), (x + 8, y), (x + 14, y), (x + 22, y)],
-                        BLACK.stroke_width(1),
-                    )
-                });
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font(("sans-serif", 18))
-                .draw()
-                .map_err(plot_err)?;
+            draw_legend(&mut chart)?;
             root.present().map_err(plot_err)?;
         }
         Ok(svg.into_bytes())
     }
 }
 
-fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+/// Adds the legend entry that explains the dashes once and draws the legend, in the style every
+/// gilwall chart shares (the workshop's charts call it too).
+pub fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Result<()> {
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+        .map_err(plot_err)?
+        .label("dashed: ideal model")
+        .legend(|(x, y)| {
+            PathElement::new(
+                vec![(x, y), (x + 8, y), (x + 14, y), (x + 22, y)],
+                BLACK.stroke_width(1),
+            )
+        });
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font(("sans-serif", 18))
+        .draw()
+        .map_err(plot_err)?;
+    Ok(())
+}
+
+/// A plotters error, in words.
+pub fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("cannot draw the chart: {e}")
 }

@@ -93,31 +93,35 @@ pub fn table(report: &Report) -> String {
             ]);
         }
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].chars().count(), 3])
-                .max()
-                .unwrap_or(3)
-        })
-        .collect();
-    let line = |cells: [&str; 7]| {
+    padded_table(&header, &rows)
+}
+
+/// A Markdown table whose columns are padded so it reads in a terminal too: the first column
+/// left-aligned, the others right-aligned.
+pub fn padded_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let widths: [usize; N] = std::array::from_fn(|i| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([header[i].chars().count(), 3])
+            .max()
+            .unwrap_or(3)
+    });
+    let line = |cells: [&str; N]| {
         let padded: Vec<String> = cells
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let pad = widths[i] - c.chars().count();
+                let pad = " ".repeat(widths[i] - c.chars().count());
                 if i == 0 {
-                    format!("{c}{}", " ".repeat(pad))
+                    format!("{c}{pad}")
                 } else {
-                    format!("{}{c}", " ".repeat(pad))
+                    format!("{pad}{c}")
                 }
             })
             .collect();
         format!("| {} |\n", padded.join(" | "))
     };
-    let mut out = line(header);
+    let mut out = line(*header);
     let rule: Vec<String> = widths
         .iter()
         .enumerate()
@@ -130,8 +134,8 @@ pub fn table(report: &Report) -> String {
         })
         .collect();
     out.push_str(&format!("| {} |\n", rule.join(" | ")));
-    for r in &rows {
-        out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]]));
+    for r in rows {
+        out.push_str(&line(std::array::from_fn(|i| r[i].as_str())));
     }
     out
 }

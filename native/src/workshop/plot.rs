@@ -7,8 +7,8 @@
 //! evenly along the axis and labelled with their values rather than drawn to a linear scale.
 
 use super::measure::Row;
-use crate::export::chart::colour;
-use crate::export::markdown::format_ms;
+use crate::export::chart::{colour, draw_legend, plot_err};
+use crate::export::markdown::{format_ms, padded_table};
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
@@ -144,32 +144,11 @@ impl LineChart {
                     .draw_series(DashedLineSeries::new(model, 10, 6, c.stroke_width(2)))
                     .map_err(plot_err)?;
             }
-            chart
-                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-                .map_err(plot_err)?
-                .label("dashed: ideal model")
-                .legend(|(x, y)| {
-                    PathElement::new(
-                        vec![(x, y), (x + 8, y), (x + 14, y), (x + 22, y)],
-                        BLACK.stroke_width(1),
-                    )
-                });
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font(("sans-serif", 18))
-                .draw()
-                .map_err(plot_err)?;
+            draw_legend(&mut chart)?;
             root.present().map_err(plot_err)?;
         }
         Ok(svg.into_bytes())
     }
-}
-
-fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
-    anyhow!("cannot draw the chart: {e}")
 }
 
 /// A Markdown table of rows — series, swept value, measured, model, efficiency — padded so it
@@ -188,46 +167,7 @@ pub fn table(rows: &[Row], x_name: &str) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..5)
-        .map(|i| {
-            cells
-                .iter()
-                .map(|c| c[i].chars().count())
-                .chain([header[i].chars().count()])
-                .max()
-                .unwrap_or(3)
-        })
-        .collect();
-    let line = |c: [&str; 5]| {
-        let padded: Vec<String> = (0..5)
-            .map(|i| {
-                let pad = " ".repeat(widths[i] - c[i].chars().count());
-                if i == 0 {
-                    format!("{}{pad}", c[i])
-                } else {
-                    format!("{pad}{}", c[i])
-                }
-            })
-            .collect();
-        format!("| {} |\n", padded.join(" | "))
-    };
-    let mut out = line(header);
-    let rule: Vec<String> = widths
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if i == 0 {
-                "-".repeat(*w)
-            } else {
-                format!("{}:", "-".repeat(w - 1))
-            }
-        })
-        .collect();
-    out.push_str(&format!("| {} |\n", rule.join(" | ")));
-    for c in &cells {
-        out.push_str(&line([&c[0], &c[1], &c[2], &c[3], &c[4]]));
-    }
-    out
+    padded_table(&header, &cells)
 }
 
 #[cfg(test)]
