@@ -21,12 +21,13 @@ test('the page loads with no console errors and is cross-origin isolated', async
   const cargo = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8');
   const version = cargo.match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
   assert.equal(await page.evaluate(() => window.gilwall.version), version);
-  // COOP + COEP from gilwall serve: what shared-memory wasm threads will need.
+  // COOP + COEP from gilwall serve: what shared-memory wasm threads need.
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
   assert.equal(await page.locator('#run').isEnabled(), true);
-  // Every browser strategy is offered; wasm-threads has its place but is not runnable yet.
+  // Every browser strategy is offered and runnable here.
   const boxes = await page.locator('#strategies input').evaluateAll((els) => els.map((e) => [e.value, e.disabled]));
-  assert.deepEqual(boxes, [['serial', false], ['async', false], ['workers', false], ['async-workers', false], ['wasm-threads', true]]);
+  assert.deepEqual(boxes, [['serial', false], ['async', false], ['workers', false], ['async-workers', false], ['wasm-threads', false]]);
+  assert.equal(await page.locator('#unavailable').textContent(), '');
   assert.deepEqual(errors, []);
 });
 
@@ -52,7 +53,6 @@ test('a bad config is rejected with an error that names the field', async () => 
     [{ io_ms: -5 }, /^io_ms must be a number from 0 to 60000, got -5$/],
     [{ cpu_ms: 10, cpu_ratio: 0.5 }, /^give only one of cpu_ms, cpu_ratio and cpu_iters/],
     [{ strategies: ['threads'] }, /^strategies: "threads" runs only natively/],
-    [{ strategies: ['wasm-threads'] }, /^strategies: "wasm-threads" is not available/],
     [{ strategies: ['turbo'] }, /^strategies: unknown strategy "turbo"/],
     [{ payload_kb: 1e9 }, /^payload_kb must be/],
     [{ repeats: 0 }, /^repeats must be between 1 and 1000, got 0$/],
@@ -108,13 +108,15 @@ test('Stop ends a sweep after the run under way, with the points measured so far
   assert.deepEqual(errors, []);
 });
 
-test('every runnable strategy computes the same checksums for the same tasks', async () => {
+test('every strategy computes the same checksums for the same tasks', async () => {
   // serial and async run in this page's wasm; workers fetch and compute in their own instances;
-  // async-workers copy each fetched payload to a worker. The kernels must agree bit for bit.
-  const r = await page.evaluate(() => window.gilwall.run({
-    strategies: ['serial', 'async', 'workers', 'async-workers'], tasks: [3], io_ms: 20, cpu_ms: 10, kernel: 'features', payload_kb: 8,
-  }));
-  assert.deepEqual(r.points.map((p) => p.strategy), ['serial', 'async', 'workers', 'async-workers']);
+  // async-workers copy each fetched payload to a worker; wasm-threads compute on threads that
+  // share one memory, in the shared-memory build. The kernels must agree bit for bit.
+  const all = ['serial', 'async', 'workers', 'async-workers', 'wasm-threads'];
+  const r = await page.evaluate((strategies) => window.gilwall.run({
+    strategies, tasks: [3], io_ms: 20, cpu_ms: 10, kernel: 'features', payload_kb: 8,
+  }), all);
+  assert.deepEqual(r.points.map((p) => p.strategy), all);
   for (const p of r.points) {
     assert.equal(p.errors, 0, p.strategy);
     assert.match(p.checksum, /^[0-9a-f]{16}$/);
@@ -125,7 +127,65 @@ test('every runnable strategy computes the same checksums for the same tasks', a
   assert.equal(r.points[0].model_ms, 3 * (20 + 10));
   assert.equal(r.points[1].model_ms, 20 + 3 * 10);
   assert.equal(r.points[2].workers, 3);
+  assert.equal(r.points[4].workers, 3);
   assert.deepEqual(errors, []);
+});
+
+test('with 4 MiB payloads the workers pay for copies between heaps and wasm threads do not', async () => {
+  const r = await page.evaluate(() => window.gilwall.run({
+    strategies: ['workers', 'async-workers', 'wasm-threads', 'async'], tasks: [2], io_ms: 20, cpu_ms: 30, kernel: 'features', payload_kb: 4096,
+  }));
+  const at = (s) => r.points.find((p) => p.strategy === s);
+  const body = at('workers').copied_bytes;
+  // workers: each task's features come back to the page (the article's pickled result) …
+  assert.ok(body >= 4 << 20 && body < 5 << 20, `workers copied ${body} bytes per task`);
+  assert.ok(at('workers').copy_ms > 0, JSON.stringify(at('workers')));
+  // … async-workers also send the fetched payload out to the worker first …
+  assert.equal(at('async-workers').copied_bytes, 2 * body);
+  assert.ok(at('async-workers').copy_ms > 0);
+  // … threads share the memory the fetch wrote into, and the page's own async copies nothing.
+  assert.equal(at('wasm-threads').copied_bytes, 0);
+  assert.equal(at('wasm-threads').copy_ms, 0);
+  assert.equal(at('async').copied_bytes, undefined);
+  for (const p of r.points) assert.equal(p.checksum, r.points[0].checksum, p.strategy);
+  // The chart can show what each strategy's tasks spent copying: one line per strategy that
+  // crosses heaps or shares one (async stays in the page and has nothing to show).
+  const thisRun = async () => (await page.locator('#legend li').allTextContents()).filter((l) => l.startsWith('browser '));
+  assert.equal((await thisRun()).length, 4);
+  await page.selectOption('#measure', 'copy');
+  const copyLegend = await thisRun();
+  assert.equal(copyLegend.length, 3, copyLegend.join(' | '));
+  assert.match(await page.locator('#chart').textContent(), /copy time per task/);
+  await page.selectOption('#measure', 'makespan');
+  assert.equal((await thisRun()).length, 4);
+  assert.deepEqual(errors, []);
+});
+
+test('without cross-origin isolation the page says why wasm-threads cannot run, and refuses it', async () => {
+  // The same page served without COOP/COEP: the browser then withholds SharedArrayBuffer.
+  const plain = await browser.context.newPage();
+  const plainErrors = [];
+  plain.on('pageerror', (e) => plainErrors.push(e.message));
+  await plain.route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response, headers });
+  });
+  await plain.goto(new URL('/', process.env.GILWALL_URL ?? 'http://127.0.0.1:8000').href);
+  await plain.waitForFunction(() => window.gilwall && window.gilwall.version, null, { timeout: 30_000 });
+  assert.equal(await plain.evaluate(() => self.crossOriginIsolated), false);
+  assert.equal(await plain.locator('#strategies input[value="wasm-threads"]').isDisabled(), true);
+  assert.match(await plain.locator('#unavailable').textContent(), /wasm-threads: this page is not cross-origin isolated.*gilwall serve/);
+  const refused = await plain.evaluate(() => window.gilwall.run({ strategies: ['wasm-threads'], tasks: [1], io_ms: 0, cpu_ms: 1 })
+    .then(() => 'ran', (e) => e.message));
+  assert.match(refused, /^strategies: wasm-threads cannot run on this page: this page is not cross-origin isolated/);
+  // The other strategies still run.
+  const ok = await plain.evaluate(() => window.gilwall.run({ strategies: ['workers'], tasks: [1], io_ms: 0, cpu_ms: 1 }));
+  assert.equal(ok.points[0].errors, 0);
+  assert.deepEqual(plainErrors, []);
+  await plain.close();
 });
 
 test('a workshop lesson link opens the matching preset', async () => {
@@ -136,4 +196,10 @@ test('a workshop lesson link opens the matching preset', async () => {
   assert.deepEqual(checked, ['async', 'workers']);
   assert.deepEqual(lessonErrors, []);
   await lessonPage.close();
+  // Lesson 5, free threads, opens the wasm threads preset.
+  const { page: five } = await openPage(browser.context, '/?lesson=5');
+  assert.match(await five.locator('#presets button.active').textContent(), /wasm threads/);
+  const five_checked = await five.locator('#strategies input:checked').evaluateAll((els) => els.map((e) => e.value));
+  assert.deepEqual(five_checked, ['async', 'workers', 'wasm-threads']);
+  await five.close();
 });

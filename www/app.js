@@ -26,14 +26,16 @@ const PRESETS = [
     note: 'Step 4 — ProcessPoolExecutor\'s twin: each Web Worker is its own wasm instance, data copied by postMessage. Past the wall, and the page stays alive.' },
   { label: 'async + workers', config: { strategies: ['async', 'workers', 'async-workers'], cpu_ratio: 0.5 },
     note: 'Beyond the article: keep the async fetches on the main thread and send only the CPU work to the workers.' },
-  { label: '5 · wasm threads', config: null,
-    note: 'Step 5 — free threads: shared-memory wasm threads. Not in this build yet (it needs the shared-memory wasm build).' },
+  { label: '5 · wasm threads', config: { strategies: ['async', 'workers', 'wasm-threads'], cpu_ratio: 0.5 },
+    note: 'Step 5 — free threads: wasm threads sharing one memory, driven from a worker. Past the wall like the workers, without copying anything between heaps.' },
+  { label: 'pickling: 4 MiB payloads', config: { strategies: ['async-workers', 'workers', 'wasm-threads'], cpu_ratio: 0.5, payload_kb: 4096, tasks: [1, 2, 4], chart: 'copy' },
+    note: 'The article\'s price of processes: every payload crosses between heaps — into a worker and back with its features — while threads share it. The chart shows the copy time per task.' },
 ];
 const PRESET_BASE = { tasks: [1, 2, 4, 6], io_ms: 300, kernel: 'features', payload_kb: 1, repeats: 1 };
 
 const $ = (sel) => document.querySelector(sel);
 const state = {
-  strategies: [],       // from wasm: {id, title, article, shows, available}
+  strategies: [],       // from wasm: {id, title, article, shows, available, why}
   current: null,        // the report being measured or last measured here
   earlier: [],          // earlier runs of this page, drawn faded: {label, report}
   loaded: [],           // saved reports loaded by the user: {name, report}
@@ -60,14 +62,17 @@ function buildControls() {
   const box = $('#strategies');
   for (const s of state.strategies) {
     const label = document.createElement('label');
-    label.title = `${s.article}: ${s.shows}`;
+    label.title = s.available ? `${s.article}: ${s.shows}` : `unavailable here: ${s.why}`;
     const input = Object.assign(document.createElement('input'), { type: 'checkbox', value: s.id, disabled: !s.available });
     const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
     swatch.style.background = COLORS[s.id] ?? '#999';
-    label.append(input, swatch, s.available ? s.id : `${s.id} (coming)`);
+    label.append(input, swatch, s.available ? s.id : `${s.id} (unavailable)`);
     if (!s.available) label.className = 'unavailable';
     box.appendChild(label);
   }
+  // Say plainly, once, why a strategy cannot run on this page (e.g. not cross-origin isolated).
+  const why = state.strategies.filter((s) => !s.available).map((s) => `${s.id}: ${s.why}`);
+  $('#unavailable').textContent = why.join(' · ');
   const kernelSelect = $('#config').elements.kernel;
   for (const k of kernels()) {
     kernelSelect.appendChild(Object.assign(document.createElement('option'), { value: k.id, textContent: k.id, title: k.describe }));
@@ -75,11 +80,11 @@ function buildControls() {
   const nav = $('#presets');
   PRESETS.forEach((p, i) => {
     const b = Object.assign(document.createElement('button'), { type: 'button', textContent: p.label });
-    b.disabled = !p.config;
     b.addEventListener('click', () => {
       nav.querySelectorAll('button').forEach((x) => x.classList.toggle('active', x === b));
-      $('#preset-note').textContent = p.note;
-      applyConfig({ ...PRESET_BASE, ...p.config });
+      const missing = unavailable(p.config.strategies);
+      $('#preset-note').textContent = p.note + (missing.length ? ` (Not on this page: ${missing.map((s) => `${s.id} — ${s.why}`).join('; ')}.)` : '');
+      applyConfig({ ...PRESET_BASE, chart: 'makespan', ...p.config });
     });
     if (i === 2) b.dataset.default = '';
     nav.appendChild(b);
@@ -87,24 +92,22 @@ function buildControls() {
   const first = nav.querySelector('button[data-default]');
   first.click();
   openLesson(new URLSearchParams(location.search).get('lesson'));
-  nav.querySelectorAll('button').forEach((b, i) => { if (!PRESETS[i].config) b.title = PRESETS[i].note; });
+}
+
+/** The strategies among `ids` that this page cannot run, with why. */
+function unavailable(ids) {
+  return state.strategies.filter((s) => !s.available && [].concat(ids ?? []).includes(s.id));
 }
 
 // The workshop's lessons link here as /?lesson=N (gilwall workshop, WORKSHOP.md): each opens the
 // preset that shows the same step in the browser. Lesson 8 (the GIL's switch interval) is
-// native only; lesson 5's wasm threads are not in this build, so its note explains instead.
+// native only.
 const LESSON_PRESETS = { 1: 0, 2: 1, 3: 2, 4: 3, 5: 5, 6: 4, 7: 3 };
 
 /** Selects the preset for workshop lesson `n` (a string from the URL), if there is one. */
 function openLesson(n) {
   const i = LESSON_PRESETS[n];
-  if (i === undefined) return;
-  const button = $('#presets').querySelectorAll('button')[i];
-  if (PRESETS[i].config) {
-    button.click();
-  } else {
-    $('#preset-note').textContent = PRESETS[i].note;
-  }
+  if (i !== undefined) $('#presets').querySelectorAll('button')[i].click();
 }
 
 /** Shows `config` in the form (only the fields it has). */
@@ -112,8 +115,9 @@ function applyConfig(c) {
   const f = $('#config').elements;
   if (c.strategies) {
     const want = [].concat(c.strategies);
-    document.querySelectorAll('#strategies input').forEach((i) => { i.checked = want.includes(i.value); });
+    document.querySelectorAll('#strategies input').forEach((i) => { i.checked = !i.disabled && want.includes(i.value); });
   }
+  if (c.chart !== undefined) { $('#measure').value = c.chart; redraw(); }
   if (c.tasks !== undefined) f.tasks.value = [].concat(c.tasks).join(',');
   if (c.io_ms !== undefined) f.io_ms.value = c.io_ms;
   if (c.cpu_ratio !== undefined) { f.cpu_mode.value = 'ratio'; f.cpu.value = c.cpu_ratio; }
@@ -170,6 +174,9 @@ async function run(config, { fromForm = false } = {}) {
       switch (e.kind) {
         case 'starting-workers':
           setStatus(`starting ${e.workers} Web Workers (each loads and warms up its own wasm)…`);
+          break;
+        case 'starting-threads':
+          setStatus(`starting the wasm-threads driver and its ${e.threads} threads over one shared memory…`);
           break;
         case 'calibrated':
           total = null;
@@ -250,11 +257,23 @@ function responsiveness() {
 
 // ---- drawing --------------------------------------------------------------------------------
 
+/** What the chart shows: the time for all tasks (with the model), or each task's copy time. */
+const MEASURES = {
+  makespan: { label: 'time for all tasks', of: (p) => ({ ms: p.median_ms, model_ms: p.model_ms }) },
+  copy: {
+    label: 'copy time per task (payload between heaps)',
+    of: (p) => (p.copy_ms === undefined || p.copy_ms === null ? null : { ms: p.copy_ms, model_ms: 0 }),
+  },
+};
+
 function seriesOf(report, { label, colorFor, marker, faded }) {
+  const measure = MEASURES[$('#measure').value] ?? MEASURES.makespan;
   const by = new Map();
   for (const p of report.points) {
+    const y = measure.of(p);
+    if (!y) continue;
     if (!by.has(p.strategy)) by.set(p.strategy, []);
-    by.get(p.strategy).push({ tasks: p.tasks, ms: p.median_ms, model_ms: p.model_ms });
+    by.get(p.strategy).push({ tasks: p.tasks, ...y });
   }
   return [...by].map(([strategy, points]) => ({ label: label(strategy), color: colorFor(strategy), marker, faded, points }));
 }
@@ -277,9 +296,10 @@ function allSeries() {
 }
 
 function redraw() {
-  const showModel = $('#show-model').checked;
+  const measure = $('#measure').value;
+  const showModel = $('#show-model').checked && measure === 'makespan';
   const series = allSeries();
-  drawChart($('#chart'), series, { showModel });
+  drawChart($('#chart'), series, { showModel, yLabel: MEASURES[measure]?.label });
   drawLegend($('#legend'), series, { showModel });
   drawTable();
   drawLoaded();
@@ -297,6 +317,7 @@ function drawTable() {
     const cells = [
       source, p.strategy, p.tasks, formatMs(p.median_ms), formatMs(p.model_ms), `${Math.round(p.efficiency * 100)} %`,
       `${formatMs(p.min_ms)} – ${formatMs(p.max_ms)}`, p.errors, r ? formatMs(r.max_frame_gap_ms) : '–',
+      p.copied_bytes === undefined ? '–' : `${formatBytes(p.copied_bytes)} · ${formatMs(p.copy_ms ?? 0)}`,
     ];
     cells.forEach((c, i) => {
       const td = document.createElement('td');
@@ -308,6 +329,10 @@ function drawTable() {
     });
     body.appendChild(tr);
   }
+}
+
+function formatBytes(n) {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} B`;
 }
 
 function drawLoaded() {
@@ -375,9 +400,10 @@ async function main() {
   });
   $('#stop').addEventListener('click', stop);
   $('#show-model').addEventListener('change', redraw);
+  $('#measure').addEventListener('change', redraw);
   // Editing the controls by hand leaves the preset: it no longer describes what will run.
   $('#config').addEventListener('input', (e) => {
-    if (e.target.id === 'keep' || e.target.id === 'show-model') return;
+    if (['keep', 'show-model', 'measure'].includes(e.target.id)) return;
     document.querySelectorAll('#presets button').forEach((b) => b.classList.remove('active'));
     $('#preset-note').textContent = '';
   });

@@ -32,14 +32,16 @@ function niceTicks(max) {
 }
 
 function formatMs(ms) {
+  if (ms > 0 && ms < 10) return `${ms.toFixed(1)} ms`;
   return ms >= 10000 ? `${(ms / 1000).toFixed(0)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 /**
  * Draws `series` into `svg`. Each series: {label, color, points: [{tasks, ms, model_ms}],
- * marker: 'circle'|'square', faded: bool}. `showModel` adds the dashed model lines.
+ * marker: 'circle'|'square', faded: bool}. `showModel` adds the dashed model lines; `yLabel`
+ * names what `ms` is (the time for all tasks unless told otherwise).
  */
-export function drawChart(svg, series, { showModel = true } = {}) {
+export function drawChart(svg, series, { showModel = true, yLabel = 'time for all tasks' } = {}) {
   svg.replaceChildren();
   const all = series.flatMap((s) => s.points);
   const plotW = W - M.left - M.right, plotH = H - M.top - M.bottom;
@@ -72,7 +74,7 @@ export function drawChart(svg, series, { showModel = true } = {}) {
   el('line', { x1: M.left, x2: W - M.right, y1: M.top + plotH, y2: M.top + plotH, class: 'axis' }, svg);
   el('line', { x1: M.left, x2: M.left, y1: M.top, y2: M.top + plotH, class: 'axis' }, svg);
   text(svg, M.left + plotW / 2, H - 12, 'tasks N (each: fetch, then CPU work)', { 'text-anchor': 'middle', class: 'label' });
-  text(svg, 20, M.top + plotH / 2, 'time for all tasks', {
+  text(svg, 20, M.top + plotH / 2, yLabel, {
     'text-anchor': 'middle', class: 'label', transform: `rotate(-90 20 ${M.top + plotH / 2})`,
   });
 

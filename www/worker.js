@@ -10,7 +10,10 @@ await warm_up();
 self.onmessage = async (event) => {
   const { job, body } = event.data;
   try {
-    postMessage(await worker_handle(job, body));
+    const reply = await worker_handle(job, body);
+    // The features go back by transfer: the copy out of this worker's wasm memory was already
+    // made (and timed) in Rust; cloning the buffer again would be a copy nobody counts.
+    postMessage(reply, reply.features ? [reply.features.buffer] : []);
   } catch (err) {
     // A failed job fails only its own task; the page shows the message.
     postMessage({ error: String(err && err.message ? err.message : err) });

@@ -114,6 +114,15 @@ pub struct Point {
     /// It is not subtracted from anything: it is part of what the strategies waited for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_late_p99_ms: Option<f64>,
+    /// Payload bytes one task copied between heaps that share no memory (the article's
+    /// pickling): into a worker and, with the computed features, back. `Some(0)` where the
+    /// strategy shares its heap (threads); `None` where it was not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_bytes: Option<u64>,
+    /// Median time one task spent on those copies, in ms, as far as the runtime can time them
+    /// (a lower bound: see the strategy that reports it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_ms: Option<f64>,
 }
 
 /// What a point was measured for, before its samples are known.
@@ -163,6 +172,8 @@ impl Point {
             all_failed: false,
             error_sample: None,
             server_late_p99_ms: None,
+            copied_bytes: None,
+            copy_ms: None,
         })
     }
 }
@@ -315,9 +326,15 @@ impl Report {
                 ("model_ms", p.model_ms),
                 ("efficiency", p.efficiency),
             ];
+            let optional = [
+                ("cpu_measured_ms", p.cpu_measured_ms),
+                ("server_late_p99_ms", p.server_late_p99_ms),
+                ("copy_ms", p.copy_ms),
+            ];
             for (name, value) in numbers
                 .into_iter()
                 .chain(p.samples_ms.iter().map(|&s| ("samples_ms", s)))
+                .chain(optional.into_iter().filter_map(|(n, v)| Some((n, v?))))
             {
                 if !value.is_finite() || value < 0.0 {
                     return Err(bad(format!(
@@ -413,6 +430,18 @@ mod tests {
         let mut r = sample_report();
         r.points[0].model_ms = -1.0;
         assert!(err(&r.to_json()).contains("model_ms must be a finite number"));
+        // Optional measurements are checked when present.
+        let mut r = sample_report();
+        r.points[0].copy_ms = Some(-0.5);
+        assert!(err(&r.to_json()).contains("copy_ms must be a finite number ≥ 0, got -0.5"));
+        let mut r = sample_report();
+        r.points[0].copied_bytes = Some(4 << 20);
+        r.points[0].copy_ms = Some(1.5);
+        let back = Report::from_json(r.to_json().as_bytes()).unwrap();
+        assert_eq!(
+            (back.points[0].copied_bytes, back.points[0].copy_ms),
+            (Some(4 << 20), Some(1.5))
+        );
         let huge = vec![b' '; MAX_REPORT_BYTES + 1];
         assert!(
             Report::from_json(&huge)

@@ -189,7 +189,9 @@ fn list(v: &Value) -> Vec<&Value> {
 }
 
 fn strategies(v: &Value) -> Result<Vec<StrategyId>, ConfigError> {
-    let available: Vec<&str> = crate::strategy::available().map(|s| s.as_str()).collect();
+    let available: Vec<&str> = StrategyId::for_runtime(Runtime::Browser)
+        .map(|s| s.as_str())
+        .collect();
     let items = list(v);
     if items.is_empty() {
         return Err(ConfigError(format!(
@@ -210,12 +212,6 @@ fn strategies(v: &Value) -> Result<Vec<StrategyId>, ConfigError> {
         if !id.info().runtimes.contains(&Runtime::Browser) {
             return Err(ConfigError(format!(
                 "strategies: {name:?} runs only natively (the gilwall command); the browser has: {}",
-                available.join(", ")
-            )));
-        }
-        if !crate::strategy::is_available(id) {
-            return Err(ConfigError(format!(
-                "strategies: {name:?} is not available in this build yet (it needs the shared-memory wasm build); choose from: {}",
                 available.join(", ")
             )));
         }
@@ -323,7 +319,9 @@ mod tests {
         assert!(err(json!({"cpu_ms": 1, "cpu_ratio": 0.5})).starts_with("give only one of"));
         assert!(err(json!({"cpu_ratio": 1e9})).starts_with("cpu_ratio must be"));
         assert!(err(json!({"strategies": ["threads"]})).contains("runs only natively"));
-        assert!(err(json!({"strategies": ["wasm-threads"]})).contains("not available"));
+        // Whether the page can run it (isolation) is checked where the page is: in Sweep::new.
+        let threads = SweepConfig::from_json(&json!({"strategies": "wasm-threads"})).unwrap();
+        assert_eq!(threads.strategies, [StrategyId::WasmThreads]);
         assert!(err(json!({"strategies": ["nope"]})).starts_with("strategies: unknown strategy"));
         assert!(err(json!({"strategies": []})).starts_with("strategies must name"));
         assert!(err(json!({"kernel": "x"})).starts_with("kernel: unknown kernel"));

@@ -2,8 +2,9 @@
 //!
 //! The page (`www/`) loads this module on the main thread and in every Web Worker. On the main
 //! thread it runs sweeps ([`sweep::Sweep`]) with the browser strategies ([`strategy`]); in a
-//! worker it answers jobs ([`worker::worker_handle`]). Fetch and the clock come from
-//! [`browser`], and work the same in a window and in a worker.
+//! worker it answers jobs ([`worker::worker_handle`]); in its shared-memory build, loaded by the
+//! wasm-threads driver worker, it runs repeats on a pool of threads ([`threads`]). Fetch and the
+//! clock come from [`browser`], and work the same in a window and in a worker.
 //!
 //! **Architecture Invariant:** the kernels, the task body, the single-thread `async` schedule,
 //! the model and the report format come from `gilwall-core`; nothing here re-implements them.
@@ -14,6 +15,7 @@ pub mod config;
 pub mod pool;
 pub mod strategy;
 pub mod sweep;
+pub mod threads;
 pub mod wire;
 pub mod worker;
 

@@ -8,10 +8,18 @@
 //! wasm, run its start function) takes tens of milliseconds, and is done before the clock
 //! starts — like a pool created once at start-up — so a point measures the work, not the start.
 //! A [`Crew`] hands out the first W workers to one run, one job per worker at a time.
+//!
+//! Payloads cross as the article's pickling does: serialised on one side, deserialised on the
+//! other. Here that is a copy out of the sender's wasm memory into a JS buffer, the buffer
+//! *transferred* (not cloned) with the message, and a copy into the receiver's wasm memory.
+//! Both copies are timed and counted in the outcome (`copy_ms`, `copied_bytes`), on the way in
+//! (a compute job's payload) and on the way back (the features a worker returns with its
+//! result, as the native `processes` strategy does).
 
-use crate::browser::error_text;
+use crate::browser::{PerfClock, error_text};
 use crate::wire::{Job, WireOutcome};
 use futures::channel::oneshot;
+use gilwall_core::task::Clock;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -26,7 +34,7 @@ type Reply = Result<JsValue, String>;
 type ReplySlot = Rc<RefCell<Option<oneshot::Sender<Reply>>>>;
 
 /// One worker and the channel its next reply goes to.
-struct Member {
+pub(crate) struct Member {
     worker: Worker,
     reply: ReplySlot,
     // Kept alive as long as the worker: the browser calls them.
@@ -35,11 +43,12 @@ struct Member {
 }
 
 impl Member {
-    /// Starts a worker; its first message (`{ready: true}`) arrives on the returned receiver.
-    fn spawn() -> Result<(Member, oneshot::Receiver<Reply>), String> {
+    /// Starts a module worker running `script`; its first message (`{ready: true}`) arrives on
+    /// the returned receiver.
+    pub(crate) fn spawn(script: &str) -> Result<(Member, oneshot::Receiver<Reply>), String> {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
+        let worker = Worker::new_with_options(script, &options)
             .map_err(|e| format!("cannot start a Web Worker: {}", error_text(&e)))?;
         let reply: ReplySlot = Rc::new(RefCell::new(None));
         let (tx, rx) = oneshot::channel();
@@ -61,10 +70,11 @@ impl Member {
             }
         });
         let slot = reply.clone();
+        let name = script.split('?').next().unwrap_or(script).to_string();
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
             e.prevent_default();
             let msg = format!(
-                "a Web Worker failed: {} (is {WORKER_SCRIPT} served next to the page, with www/pkg built by `cargo xtask web`?)",
+                "a Web Worker failed: {} (is {name} served next to the page, with its wasm built by `cargo xtask web`?)",
                 e.message()
             );
             if let Some(tx) = slot.borrow_mut().take() {
@@ -82,6 +92,34 @@ impl Member {
             },
             rx,
         ))
+    }
+
+    /// Posts `{job, body}` — `body`'s buffer transferred, not cloned — and waits for the reply.
+    pub(crate) async fn ask(
+        &self,
+        job: String,
+        body: Option<js_sys::Uint8Array>,
+    ) -> Result<JsValue, String> {
+        let (tx, rx) = oneshot::channel();
+        *self.reply.borrow_mut() = Some(tx);
+        let message = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&message, &k.into(), v);
+        set("job", &job.into()).map_err(|e| error_text(&e))?;
+        let transfer = js_sys::Array::new();
+        if let Some(body) = body {
+            transfer.push(&body.buffer());
+            set("body", &body.into()).map_err(|e| error_text(&e))?;
+        }
+        self.worker
+            .post_message_with_transfer(&message, &transfer)
+            .map_err(|e| format!("cannot post to a Web Worker: {}", error_text(&e)))?;
+        rx.await
+            .map_err(|_| "a Web Worker went away mid-job".to_string())?
+    }
+
+    /// Stops the worker at once.
+    pub(crate) fn terminate(&self) {
+        self.worker.terminate();
     }
 }
 
@@ -115,7 +153,7 @@ impl Pool {
     pub async fn ensure(&self, n: usize) -> Result<(), String> {
         let mut ready = Vec::new();
         while self.len() + ready.len() < n {
-            let (member, rx) = Member::spawn()?;
+            let (member, rx) = Member::spawn(WORKER_SCRIPT)?;
             ready.push((Rc::new(member), rx));
         }
         let mut started = Vec::new();
@@ -130,32 +168,41 @@ impl Pool {
         Ok(())
     }
 
-    /// Sends `job` (with `body` for a compute job) to worker `i` and waits for its outcome.
+    /// Sends `job` (with `body` for a compute job) to worker `i` and waits for its outcome, with
+    /// the copies the page made (body out, features back) added to the worker's own.
     async fn call(&self, i: usize, job: &Job, body: Option<&[u8]>) -> Result<WireOutcome, String> {
         // `i` comes from a Crew, whose indices are below the pool's length at its creation, and
         // the pool never shrinks.
         let member = self.members.borrow()[i].clone();
-        let (tx, rx) = oneshot::channel();
-        *member.reply.borrow_mut() = Some(tx);
-        let message = js_sys::Object::new();
+        let clock = PerfClock;
+        let (mut copy_ms, mut copied_bytes) = (0.0, 0u64);
+        let body = body.map(|b| {
+            let t0 = clock.now_ms();
+            let out = js_sys::Uint8Array::from(b);
+            copy_ms += clock.now_ms() - t0;
+            copied_bytes += b.len() as u64;
+            out
+        });
         // A job is plain data and always serialises.
         let text = serde_json::to_string(job).expect("a job always serialises");
-        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&message, &k.into(), v);
-        set("job", &text.into()).map_err(|e| error_text(&e))?;
-        if let Some(body) = body {
-            set("body", &js_sys::Uint8Array::from(body).into()).map_err(|e| error_text(&e))?;
-        }
-        member
-            .worker
-            .post_message(&message)
-            .map_err(|e| format!("cannot post to a Web Worker: {}", error_text(&e)))?;
-        let reply = rx
-            .await
-            .map_err(|_| "a Web Worker went away mid-job".to_string())??;
-        let text = reply
+        let reply = member.ask(text, body).await?;
+        let get = |k: &str| js_sys::Reflect::get(&reply, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let text = get("outcome")
             .as_string()
             .ok_or_else(|| format!("a Web Worker replied {}", error_text(&reply)))?;
-        serde_json::from_str(&text).map_err(|e| format!("a Web Worker replied nonsense: {e}"))
+        let mut outcome: WireOutcome = serde_json::from_str(&text)
+            .map_err(|e| format!("a Web Worker replied nonsense: {e}"))?;
+        if let Ok(features) = get("features").dyn_into::<js_sys::Uint8Array>() {
+            // The parent takes the features into its own heap, as the article's parent
+            // unpickles a process's result.
+            let t0 = clock.now_ms();
+            let features = features.to_vec();
+            copy_ms += clock.now_ms() - t0;
+            copied_bytes += features.len() as u64;
+        }
+        outcome.copy_ms += copy_ms;
+        outcome.copied_bytes += copied_bytes;
+        Ok(outcome)
     }
 }
 

@@ -16,6 +16,7 @@ use gilwall_core::model::{ModelInput, predict};
 use gilwall_core::payload;
 use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
 use gilwall_core::stats::Summary;
+use gilwall_core::strategy::StrategyId;
 use gilwall_core::task::{Clock, TaskSpec};
 use gilwall_core::workload::{CpuSpec, fetch_url};
 use serde_json::json;
@@ -56,6 +57,11 @@ impl Sweep {
             })?
         };
         let config = SweepConfig::from_json(&value).map_err(|e| JsError::new(&e.to_string()))?;
+        for &id in &config.strategies {
+            strategy::support(id).map_err(|why| {
+                JsError::new(&format!("strategies: {id} cannot run on this page: {why}"))
+            })?;
+        }
         Ok(Sweep {
             config,
             stop: Rc::new(Cell::new(false)),
@@ -68,7 +74,8 @@ impl Sweep {
         self.stop.set(true);
     }
 
-    /// Runs the sweep, calling `on_event` with progress objects (`kind`: `starting-workers`, `calibrated`, `start`,
+    /// Runs the sweep, calling `on_event` with progress objects (`kind`: `starting-workers`,
+    /// `starting-threads`, `calibrated`, `start`,
     /// `measured`, `point`, `error`, `stopped`), and resolves to the report object.
     pub fn run(&self, on_event: js_sys::Function) -> js_sys::Promise {
         let config = self.config.clone();
@@ -158,6 +165,14 @@ async fn run_sweep(
         emit(json!({"kind": "starting-workers", "workers": most}));
         crate::pool::Pool::get().ensure(most as usize).await?;
     }
+    // Likewise the wasm-threads driver, once, with the most threads any point uses: with one
+    // thread per task a smaller N leaves some idle, and a fixed `workers` is the same for all.
+    if config.strategies.contains(&StrategyId::WasmThreads) {
+        let most = config.tasks.iter().map(|&n| config.pool_size(n)).max();
+        let threads = most.unwrap_or(1);
+        emit(json!({"kind": "starting-threads", "threads": threads}));
+        crate::threads::Driver::ensure(threads).await?;
+    }
     let work = calibrate_work(config, emit).await?;
     let mut report = Report::new(ReportRuntime::Browser, machine, browser::now_rfc3339());
     report.title = config.title.clone();
@@ -184,6 +199,7 @@ async fn run_sweep(
                 })
                 .collect();
             let (mut samples, mut cpu_times, mut errors) = (Vec::new(), Vec::new(), 0u64);
+            let (mut copied_bytes, mut copy_times) = (None, Vec::new());
             let mut checksum = None;
             for repeat in 0..config.repeats {
                 if stop.get() {
@@ -194,18 +210,22 @@ async fn run_sweep(
                     json!({"kind": "start", "strategy": id.as_str(), "tasks": n, "repeat": repeat, "repeats": config.repeats}),
                 );
                 let t0 = clock.now_ms();
-                let outcomes = strategy::run(id, &specs, pool).await?;
+                let done = strategy::run(id, &specs, pool).await?;
                 let ms = clock.now_ms() - t0;
                 emit(
                     json!({"kind": "measured", "strategy": id.as_str(), "tasks": n, "repeat": repeat, "ms": ms}),
                 );
                 samples.push(ms);
                 let mut ok = Vec::new();
-                for o in &outcomes {
-                    match &o.result {
+                for d in &done {
+                    if let Some((bytes, ms)) = d.copied {
+                        copied_bytes = copied_bytes.max(Some(bytes));
+                        copy_times.push(ms);
+                    }
+                    match &d.outcome.result {
                         Ok(sum) => {
                             ok.push(*sum);
-                            cpu_times.push(o.cpu_ms);
+                            cpu_times.push(d.outcome.cpu_ms);
                         }
                         Err(e) => {
                             if errors == 0 {
@@ -217,7 +237,7 @@ async fn run_sweep(
                         }
                     }
                 }
-                if ok.len() == outcomes.len() {
+                if ok.len() == done.len() {
                     checksum = Some(hex(combine_checksums(ok)));
                 }
             }
@@ -227,7 +247,7 @@ async fn run_sweep(
             let spec = PointSpec {
                 strategy: id.as_str().to_string(),
                 tasks: n,
-                workers: strategy::uses_pool(id).then_some(pool),
+                workers: strategy::has_pool(id).then_some(pool),
                 io_ms: config.io_ms,
                 cpu_ms: work.cpu_ms,
                 cpu_iters: Some(work.iterations),
@@ -248,6 +268,8 @@ async fn run_sweep(
                 .ok_or_else(|| format!("{id} at {n} tasks measured a non-finite time"))?;
             point.cpu_measured_ms = Summary::of(&cpu_times).map(|s| s.median);
             point.checksum = checksum;
+            point.copied_bytes = copied_bytes;
+            point.copy_ms = Summary::of(&copy_times).map(|s| s.median);
             emit(json!({"kind": "point", "point": &point}));
             report.points.push(point);
         }

@@ -64,6 +64,12 @@ pub struct WireOutcome {
     pub result: Result<u64, String>,
     /// Wall time the kernel took in the worker, ms.
     pub cpu_ms: f64,
+    /// Payload bytes this task copied between heaps (see [`crate::pool`]); 0 where shared.
+    #[serde(default)]
+    pub copied_bytes: u64,
+    /// Time those copies took, ms.
+    #[serde(default)]
+    pub copy_ms: f64,
 }
 
 impl From<TaskOutcome> for WireOutcome {
@@ -72,6 +78,8 @@ impl From<TaskOutcome> for WireOutcome {
             index: o.index,
             result: o.result,
             cpu_ms: o.cpu_ms,
+            copied_bytes: 0,
+            copy_ms: 0.0,
         }
     }
 }
@@ -109,6 +117,8 @@ mod tests {
             index: 1,
             result: Ok(u64::MAX - 1),
             cpu_ms: 2.5,
+            copied_bytes: 4 << 20,
+            copy_ms: 1.25,
         };
         let text = serde_json::to_string(&out).unwrap();
         assert_eq!(serde_json::from_str::<WireOutcome>(&text).unwrap(), out);

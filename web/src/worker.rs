@@ -7,46 +7,83 @@ use crate::wire::{Job, WireOutcome};
 use gilwall_core::calibrate::calibrate;
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
-use gilwall_core::task::{self, Clock, TaskSpec};
+use gilwall_core::task::{self, Clock, Fetcher, TaskSpec};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-/// Runs one job sent by the page and returns the reply (a JSON [`WireOutcome`]).
+/// Runs one job sent by the page and returns the reply: `{outcome, features}`, where `outcome`
+/// is the JSON of a [`WireOutcome`] and `features` the fetched payload, sent back with the
+/// result as the native `processes` strategy does (absent when the fetch failed).
 ///
 /// `job` is the JSON of a [`Job`]; `body` is the payload for a compute job (ignored for a task
-/// job, which fetches its own). Called by `www/worker.js` for every message.
+/// job, which fetches its own). Called by `www/worker.js` for every message, which transfers
+/// `features`' buffer back rather than cloning it: the copies that count are timed here
+/// (payload into this heap, features out of it) and in [`crate::pool`] (the page's side).
 #[wasm_bindgen]
-pub async fn worker_handle(job: String, body: JsValue) -> Result<String, JsError> {
+pub async fn worker_handle(job: String, body: JsValue) -> Result<JsValue, JsError> {
     let job: Job = serde_json::from_str(&job)
         .map_err(|e| JsError::new(&format!("the page sent a malformed job: {e}")))?;
     let clock = PerfClock;
-    let outcome: WireOutcome = match job {
+    let mut copy_ms = 0.0;
+    let (spec, body): (TaskSpec, Result<Vec<u8>, String>) = match job {
         Job::Task(spec) => {
             let spec: TaskSpec = spec.into();
-            task::run_task(&WebFetcher, &clock, &spec).await.into()
+            let body = WebFetcher
+                .fetch(&spec.url)
+                .await
+                .map_err(|e| format!("fetch {} failed: {e}", spec.url));
+            (spec, body)
         }
         Job::Compute(spec) => {
-            let body = body
-                .dyn_into::<js_sys::Uint8Array>()
-                .map_err(|v| {
-                    JsError::new(&format!(
-                        "a compute job needs its payload as a Uint8Array, got {}",
-                        error_text(&v)
-                    ))
-                })?
-                .to_vec();
-            let spec: TaskSpec = spec.into();
+            let body = body.dyn_into::<js_sys::Uint8Array>().map_err(|v| {
+                JsError::new(&format!(
+                    "a compute job needs its payload as a Uint8Array, got {}",
+                    error_text(&v)
+                ))
+            })?;
+            let t0 = clock.now_ms();
+            let body = body.to_vec();
+            copy_ms += clock.now_ms() - t0;
+            (spec.into(), Ok(body))
+        }
+    };
+    let reply = js_sys::Object::new();
+    let outcome = match body {
+        Err(error) => WireOutcome {
+            index: spec.index,
+            result: Err(error),
+            cpu_ms: 0.0,
+            copied_bytes: 0,
+            copy_ms,
+        },
+        Ok(body) => {
             let t0 = clock.now_ms();
             let result = task::compute(&body, &spec);
+            let cpu_ms = clock.now_ms() - t0;
+            let t1 = clock.now_ms();
+            let features = js_sys::Uint8Array::from(&body[..]);
+            copy_ms += clock.now_ms() - t1;
+            set(&reply, "features", &features.into())?;
             WireOutcome {
                 index: spec.index,
                 result,
-                cpu_ms: clock.now_ms() - t0,
+                cpu_ms,
+                // The page counts the bytes of each crossing once, as it receives them.
+                copied_bytes: 0,
+                copy_ms,
             }
         }
     };
     // An outcome is integers, finite floats and strings.
-    Ok(serde_json::to_string(&outcome).expect("an outcome always serialises"))
+    let text = serde_json::to_string(&outcome).expect("an outcome always serialises");
+    set(&reply, "outcome", &text.into())?;
+    Ok(reply.into())
+}
+
+fn set(target: &js_sys::Object, key: &str, value: &JsValue) -> Result<(), JsError> {
+    js_sys::Reflect::set(target, &key.into(), value)
+        .map(drop)
+        .map_err(|e| JsError::new(&error_text(&e)))
 }
 
 /// Longest a worker spends warming up before it reports ready, ms.

@@ -17,7 +17,8 @@ pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Builds everything, starts the server and runs the browser tests.
 pub fn test() -> Result<()> {
-    web::build()?;
+    // The tests cover wasm-threads, so its shared-memory build must be there.
+    web::build(web::Threads::Required)?;
     run(cargo()
         .current_dir(root())
         .args(["build", "--package", "gilwall", "--bin", "gilwall"]))?;

@@ -17,9 +17,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::all(),
-        Some("web") => {
-            web::build().map(|out| eprintln!("xtask: the page's wasm is in {}", out.display()))
-        }
+        Some("web") => web::build(web::Threads::Optional)
+            .map(|out| eprintln!("xtask: the page's wasm is in {}", out.display())),
         Some("serve") => web::serve(&args[1..]),
         Some("browser") => browser::test(),
         Some("help") | Some("--help") | Some("-h") | None => {
@@ -44,7 +43,8 @@ tasks:
   test     run every test: the workspace's cargo tests, core's wasm32 build check, the
            workshop's exercises (each solution passes, each starting file fails) and the
            browser tests in headless Chromium
-  web      build the page's wasm module into www/pkg
+  web      build the page's wasm modules into www/pkg and (shared memory, for wasm-threads;
+           needs nightly with rust-src, installed through rustup if missing) www/pkg-threads
   serve    build the page and serve it (gilwall serve); extra arguments go to gilwall serve
   browser  only the browser tests (builds the page and the server first)
 ";

@@ -1,0 +1,221 @@
+//! `wasm-threads` — article step 5, free threads: real threads that share one heap.
+//!
+//! In the browser that is WebAssembly with shared memory: a second build of this crate
+//! (`--features threads`, nightly, atomics; `cargo xtask web` puts it in `www/pkg-threads/`)
+//! whose memory is a `SharedArrayBuffer` that several Web Workers run the same module over.
+//! rayon's pool runs on those workers (through `wasm-bindgen-rayon`), exactly as the native
+//! `async-rayon` strategy runs its kernels on rayon.
+//!
+//! Two halves live here:
+//! - **the page's side** (every build): [`Driver`], a dedicated module worker (`www/threads.js`)
+//!   that loads the shared-memory build, and [`support`], which says plainly why the strategy
+//!   cannot run where the page is not cross-origin isolated. The page only posts a repeat's
+//!   task list to the driver and awaits the reply, so the main thread never blocks: driving
+//!   rayon from the main thread would freeze it, since a thread that waits for the pool blocks.
+//! - **the driver's side** (only in the shared-memory build): [`threads_start`] builds the pool;
+//!   [`threads_run`] runs one repeat — every fetch concurrent on the driver's event loop (the
+//!   async half), each kernel on the pool over the fetched body *in place*: the body is moved
+//!   into the pool thread's closure, not copied, because every thread sees the same memory.
+
+use crate::pool::Member;
+use crate::wire::{WireOutcome, WireSpec};
+use gilwall_core::task::TaskSpec;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The driver worker's script, relative to the page.
+pub const DRIVER_SCRIPT: &str = "threads.js";
+/// Most pool threads the page asks for (each is a Web Worker with its own stack).
+pub const MAX_THREADS: u32 = 64;
+
+/// Whether this page can run shared-memory threads at all, and if not, why — in words for the
+/// page. Whether the shared-memory build was built is only known when the driver starts.
+pub fn support() -> Result<(), String> {
+    let global = js_sys::global();
+    let has = |name: &str| {
+        js_sys::Reflect::get(&global, &name.into())
+            .map(|v| v.is_truthy())
+            .unwrap_or(false)
+    };
+    if !has("crossOriginIsolated") {
+        return Err(
+            "this page is not cross-origin isolated, so the browser withholds \
+                    SharedArrayBuffer, which shared-memory threads need. Serve it with \
+                    `gilwall serve`, which sends the COOP and COEP headers that isolate it"
+                .into(),
+        );
+    }
+    if !has("SharedArrayBuffer") {
+        return Err(
+            "this browser has no SharedArrayBuffer, which shared-memory threads need".into(),
+        );
+    }
+    Ok(())
+}
+
+/// The page's handle on the driver worker and its pool of `threads` threads.
+pub struct Driver {
+    member: Member,
+    threads: u32,
+}
+
+thread_local! {
+    /// The page's driver: started on first use, started again for another pool size (rayon's
+    /// pool cannot be resized once built).
+    static DRIVER: RefCell<Option<Rc<Driver>>> = const { RefCell::new(None) };
+}
+
+impl Driver {
+    /// The driver with a pool of `threads`, started (and warmed up) if it is not running yet.
+    /// Called before the clock starts, like the worker pool.
+    pub async fn ensure(threads: u32) -> Result<Rc<Driver>, String> {
+        support()?;
+        if !(1..=MAX_THREADS).contains(&threads) {
+            return Err(format!(
+                "wasm-threads needs 1 to {MAX_THREADS} threads, got {threads}"
+            ));
+        }
+        if let Some(d) = DRIVER.with(|d| d.borrow().clone())
+            && d.threads == threads
+        {
+            return Ok(d);
+        }
+        // Replace (and stop) a driver with another pool size.
+        if let Some(old) = DRIVER.with(|d| d.borrow_mut().take()) {
+            old.member.terminate();
+        }
+        let script = format!("{DRIVER_SCRIPT}?threads={threads}");
+        let (member, ready) = Member::spawn(&script)?;
+        match ready.await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                member.terminate();
+                return Err(format!(
+                    "{e} — the shared-memory build in www/pkg-threads/ is missing or failed to \
+                     start; `cargo xtask web` builds it (it needs the nightly toolchain with \
+                     rust-src, which it installs through rustup if missing)"
+                ));
+            }
+            Err(_) => return Err("the wasm-threads driver went away while starting".into()),
+        }
+        let driver = Rc::new(Driver { member, threads });
+        DRIVER.with(|d| *d.borrow_mut() = Some(driver.clone()));
+        Ok(driver)
+    }
+
+    /// Runs one repeat's tasks on the driver and returns their outcomes.
+    pub async fn run(&self, specs: &[TaskSpec]) -> Result<Vec<WireOutcome>, String> {
+        let wire: Vec<WireSpec> = specs.iter().map(WireSpec::from).collect();
+        // Task specs are plain data and always serialise.
+        let job = serde_json::to_string(&wire).expect("task specs always serialise");
+        let reply = self.member.ask(job, None).await?;
+        let text = reply
+            .as_string()
+            .ok_or_else(|| "the wasm-threads driver replied with something not text".to_string())?;
+        let outcomes: Vec<WireOutcome> = serde_json::from_str(&text)
+            .map_err(|e| format!("the wasm-threads driver replied nonsense: {e}"))?;
+        if outcomes.len() != specs.len() {
+            return Err(format!(
+                "the wasm-threads driver answered {} tasks of {}",
+                outcomes.len(),
+                specs.len()
+            ));
+        }
+        Ok(outcomes)
+    }
+}
+
+/// The driver's side: only in the shared-memory build.
+#[cfg(feature = "threads")]
+mod driver_side {
+    use crate::browser::{PerfClock, WebFetcher};
+    use crate::wire::{WireOutcome, WireSpec};
+    use futures::channel::oneshot;
+    use futures::future::join_all;
+    use gilwall_core::calibrate::calibrate;
+    use gilwall_core::kernel::Kernel;
+    use gilwall_core::payload;
+    use gilwall_core::task::{self, Clock, Fetcher, TaskSpec};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::JsFuture;
+
+    /// Time each pool thread runs each kernel before the pool reports ready, ms: V8 compiles a
+    /// wasm function again, optimised, once it is hot; a warm pool measures the kernel, not
+    /// the compiler (see `worker::warm_up`).
+    const WARM_UP_MS: f64 = 150.0;
+
+    /// Builds rayon's pool of `threads` Web Workers over this module's shared memory, and
+    /// warms every thread up. Called once by `www/threads.js`.
+    #[wasm_bindgen]
+    pub async fn threads_start(threads: u32) -> Result<(), JsError> {
+        if !(1..=super::MAX_THREADS).contains(&threads) {
+            return Err(JsError::new(&format!(
+                "wasm-threads needs 1 to {} threads, got {threads}",
+                super::MAX_THREADS
+            )));
+        }
+        JsFuture::from(wasm_bindgen_rayon::init_thread_pool(threads as usize))
+            .await
+            .map_err(|e| {
+                JsError::new(&format!(
+                    "cannot start the shared-memory thread pool: {}",
+                    crate::browser::error_text(&e)
+                ))
+            })?;
+        let body = payload::generate(1, 1024);
+        // The driver is a worker, so it may block while the pool warms up.
+        rayon::broadcast(|_| {
+            for kernel in Kernel::ALL {
+                // A warm-up that fails is caught by the first real task with the same kernel.
+                let _ = calibrate(kernel, &body, &PerfClock, WARM_UP_MS);
+            }
+        });
+        Ok(())
+    }
+
+    /// Runs one repeat: `job` is the JSON list of task specs; the reply is the JSON list of
+    /// their outcomes, in the same order.
+    #[wasm_bindgen]
+    pub async fn threads_run(job: String) -> Result<String, JsError> {
+        let specs: Vec<WireSpec> = serde_json::from_str(&job)
+            .map_err(|e| JsError::new(&format!("the page sent a malformed task list: {e}")))?;
+        let outcomes = join_all(specs.into_iter().map(|s| one_task(s.into()))).await;
+        // Outcomes are integers, finite floats and strings.
+        Ok(serde_json::to_string(&outcomes).expect("outcomes always serialise"))
+    }
+
+    /// One task: fetch on the driver's event loop, then the kernel on a pool thread.
+    async fn one_task(spec: TaskSpec) -> WireOutcome {
+        let index = spec.index;
+        let failed = |error: String| WireOutcome {
+            index,
+            result: Err(error),
+            cpu_ms: 0.0,
+            copied_bytes: 0,
+            copy_ms: 0.0,
+        };
+        let body = match WebFetcher.fetch(&spec.url).await {
+            Ok(body) => body,
+            Err(e) => return failed(format!("fetch {} failed: {e}", spec.url)),
+        };
+        let (tx, rx) = oneshot::channel();
+        // `body` moves into the closure: the pool thread reads the very bytes the fetch wrote
+        // into shared memory. Nothing is copied, so `copied_bytes` is 0.
+        rayon::spawn(move || {
+            let clock = PerfClock;
+            let t0 = clock.now_ms();
+            let result = task::compute(&body, &spec);
+            let _ = tx.send(WireOutcome {
+                index,
+                result,
+                cpu_ms: clock.now_ms() - t0,
+                copied_bytes: 0,
+                copy_ms: 0.0,
+            });
+        });
+        // Waking this future from a pool thread goes through `Atomics.waitAsync`, so the
+        // driver's event loop keeps serving the other fetches meanwhile.
+        rx.await
+            .unwrap_or_else(|_| failed("a pool thread dropped its task".into()))
+    }
+}
