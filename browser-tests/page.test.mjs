@@ -188,6 +188,20 @@ test('without cross-origin isolation the page says why wasm-threads cannot run, 
   await plain.close();
 });
 
+test('without the shared-memory build, wasm-threads fails with how to build it, and the page goes on', async () => {
+  const bare = await browser.context.newPage();
+  // As if `cargo xtask web` could not make www/pkg-threads (no nightly toolchain).
+  await bare.route('**/pkg-threads/**', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await bare.goto(new URL('/', process.env.GILWALL_URL ?? 'http://127.0.0.1:8000').href);
+  await bare.waitForFunction(() => window.gilwall && window.gilwall.version, null, { timeout: 30_000 });
+  const refused = await bare.evaluate(() => window.gilwall.run({ strategies: ['wasm-threads'], tasks: [1], io_ms: 0, cpu_ms: 1 })
+    .then(() => 'ran', (e) => e.message));
+  assert.match(refused, /www\/pkg-threads\/ is missing or failed to start; `cargo xtask web` builds it/);
+  const ok = await bare.evaluate(() => window.gilwall.run({ strategies: ['async'], tasks: [1], io_ms: 0, cpu_ms: 1 }));
+  assert.equal(ok.points[0].errors, 0);
+  await bare.close();
+});
+
 test('a workshop lesson link opens the matching preset', async () => {
   const { page: lessonPage, errors: lessonErrors } = await openPage(browser.context, '/?lesson=4');
   const active = await lessonPage.locator('#presets button.active').textContent();

@@ -25,7 +25,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{ErrorEvent, Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 /// The worker script, relative to the page.
 pub const WORKER_SCRIPT: &str = "worker.js";
@@ -39,7 +39,7 @@ pub(crate) struct Member {
     reply: ReplySlot,
     // Kept alive as long as the worker: the browser calls them.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
 }
 
 impl Member {
@@ -71,11 +71,16 @@ impl Member {
         });
         let slot = reply.clone();
         let name = script.split('?').next().unwrap_or(script).to_string();
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
             e.prevent_default();
+            // An error thrown inside the worker arrives as an ErrorEvent with a message; a
+            // script or module import that failed to load arrives as a plain Event.
+            let what = match e.dyn_ref::<ErrorEvent>() {
+                Some(e) => e.message(),
+                None => "it could not load its script or a module the script imports".into(),
+            };
             let msg = format!(
-                "a Web Worker failed: {} (is {name} served next to the page, with its wasm built by `cargo xtask web`?)",
-                e.message()
+                "a Web Worker failed: {what} (is {name} served next to the page, with its wasm built by `cargo xtask web`?)"
             );
             if let Some(tx) = slot.borrow_mut().take() {
                 let _ = tx.send(Err(msg));
