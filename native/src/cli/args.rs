@@ -1,12 +1,15 @@
-//! Flag groups that several commands take (the CPU work per task, the embedded server's caps,
-//! its injected faults) and the parsers that check flag values, each against core's limits so
-//! every command accepts the same values with the same messages.
+//! Flag groups that several commands take (the CPU work per task, the exports of a measured
+//! sweep, the embedded server's caps, its injected faults) and the parsers that check flag
+//! values, each against core's limits so every command accepts the same values with the same
+//! messages.
 
 use super::UsageError;
+use crate::export::{self, Exporter, chart::Chart, csv::Csv, markdown::Markdown};
 use crate::server::ServerConfig;
 use crate::server::faults::Faults;
 use anyhow::Result;
 use clap::Args;
+use gilwall_core::report::Report;
 use gilwall_core::workload::{self, limits};
 use gilwall_core::{CpuSpec, Kernel};
 use std::path::PathBuf;
@@ -35,6 +38,71 @@ impl CpuArgs {
             (_, Some(r), _) => CpuSpec::Ratio(r),
             (_, _, Some(n)) => CpuSpec::Iters(n),
             _ => CpuSpec::Ratio(0.5),
+        }
+    }
+}
+
+/// The exports of a measured sweep besides its JSON report (whose default file and timing each
+/// command decides), shared by `run` and `python`; `-` writes to stdout.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write the points as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Write a Markdown summary (table and verdicts).
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// Draw duration vs tasks as an SVG chart, the model dashed.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+}
+
+impl ExportArgs {
+    /// Writes each export asked for. `reports` holds the command's own report first, then any
+    /// it was compared with: the CSV and the chart (titled `title`) hold them all, the Markdown
+    /// summary the first, followed by `appendix` when there is one.
+    pub fn write(&self, reports: &[Report], title: String, appendix: Option<&str>) -> Result<()> {
+        if let Some(path) = &self.export_csv {
+            export::write(path, &Csv.export(reports)?)?;
+        }
+        if let Some(path) = &self.export_markdown {
+            let mut md = Markdown.export(reports)?;
+            if let Some(text) = appendix {
+                md.extend_from_slice(b"\n");
+                md.extend_from_slice(text.as_bytes());
+            }
+            export::write(path, &md)?;
+        }
+        if let Some(path) = &self.chart {
+            export::write(path, &Chart { title }.export(reports)?)?;
+        }
+        Ok(())
+    }
+
+    /// Prints `summary` (the table and verdicts) to stdout, unless an export already goes there
+    /// (or the JSON report does: `json_to_stdout`); then it goes to stderr.
+    pub fn print(&self, summary: &str, json_to_stdout: bool) {
+        let to_stdout = json_to_stdout
+            || [&self.export_csv, &self.export_markdown, &self.chart]
+                .iter()
+                .any(|p| p.as_deref().is_some_and(|p| p.as_os_str() == "-"));
+        if to_stdout {
+            eprint!("{summary}");
+        } else {
+            print!("{summary}");
+        }
+    }
+
+    /// Says on stderr which file each export went to.
+    pub fn say_written(&self) {
+        for (path, what) in [
+            (&self.export_csv, "CSV"),
+            (&self.export_markdown, "summary"),
+            (&self.chart, "chart"),
+        ] {
+            if let Some(p) = path.as_deref().filter(|p| p.as_os_str() != "-") {
+                eprintln!("wrote the {what} to {}", p.display());
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ mod plot;
 mod run;
 mod serve;
 
-pub use args::{CpuArgs, FaultArgs, ServerLimits, parse_kernel};
+pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
 pub use blog::BlogArgs;
 pub use calibrate::CalibrateArgs;
 pub use plot::PlotArgs;

@@ -2,11 +2,11 @@
 //! point, resumable with --resume, printed as a table and exported on request.
 
 use super::args::{
-    CpuArgs, FaultArgs, ServerLimits, number, parse_io_ms, parse_kernel, parse_repeats,
+    CpuArgs, ExportArgs, FaultArgs, ServerLimits, number, parse_io_ms, parse_kernel, parse_repeats,
     parse_tasks, parse_url,
 };
 use super::{UsageError, interrupt, progress_bar};
-use crate::export::{self, Exporter, chart::Chart, csv::Csv, json::Json, markdown::Markdown};
+use crate::export::{self, Exporter, json::Json};
 use crate::machine;
 use crate::sweep::{Bench, SweepConfig};
 use anyhow::{Context, Result};
@@ -73,15 +73,9 @@ pub struct RunArgs {
     /// names another.
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
-    /// Write the points as CSV.
-    #[arg(long, value_name = "FILE")]
-    pub export_csv: Option<PathBuf>,
-    /// Write a Markdown summary (table and verdicts).
-    #[arg(long, value_name = "FILE")]
-    pub export_markdown: Option<PathBuf>,
-    /// Draw duration vs tasks as an SVG chart, the model dashed.
-    #[arg(long, value_name = "FILE.svg")]
-    pub chart: Option<PathBuf>,
+    /// CSV, Markdown and the chart.
+    #[command(flatten)]
+    pub exports: ExportArgs,
     /// The embedded server's caps.
     #[command(flatten, next_help_heading = "Embedded server limits")]
     pub limits: ServerLimits,
@@ -178,44 +172,19 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         Ok(())
     })?;
     let reports = std::slice::from_ref(&report);
+    if let Some(path) = &args.export_json {
+        export::write(path, &Json.export(reports)?)?;
+    }
     let title = args.title.clone().unwrap_or_else(|| default_title(&config));
-    let exports: [(&Option<PathBuf>, &dyn Exporter); 4] = [
-        (&args.export_json, &Json),
-        (&args.export_csv, &Csv),
-        (&args.export_markdown, &Markdown),
-        (&args.chart, &Chart { title }),
-    ];
-    let mut to_stdout = false;
-    for (path, exporter) in exports {
-        if let Some(path) = path {
-            export::write(path, &exporter.export(reports)?)?;
-            to_stdout |= path.as_os_str() == "-";
-        }
-    }
-    // The table goes to stdout unless an export already does.
-    let summary = format!(
-        "{}\n{}",
-        export::markdown::table(&report),
-        export::markdown::verdicts(&report)
-            .iter()
-            .map(|v| format!("- {v}\n"))
-            .collect::<String>()
-    );
-    if to_stdout {
-        eprint!("{summary}")
-    } else {
-        print!("{summary}")
-    }
+    args.exports.write(reports, title, None)?;
+    let json_to_stdout = args
+        .export_json
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-");
+    args.exports
+        .print(&export::markdown::summary(&report), json_to_stdout);
     eprintln!("saved the report to {}", save_to.display());
-    for (path, what) in [
-        (&args.export_csv, "CSV"),
-        (&args.export_markdown, "summary"),
-        (&args.chart, "chart"),
-    ] {
-        if let Some(p) = path.as_deref().filter(|p| p.as_os_str() != "-") {
-            eprintln!("wrote the {what} to {}", p.display());
-        }
-    }
+    args.exports.say_written();
     Ok(())
 }
 
