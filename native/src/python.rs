@@ -20,6 +20,7 @@ pub use companion::{
     PyOutput, PyPoint, PyStrategy, build_report, compare_sweeps, model_strategy, side_by_side,
 };
 
+use crate::cli::args::{parse_io_ms, parse_repeats, parse_tasks, parse_url};
 use crate::cli::{CpuArgs, ExportArgs, UsageError};
 use crate::export::{self, Exporter, json::Json};
 use crate::machine;
@@ -110,32 +111,6 @@ pub struct PythonArgs {
     /// CSV, Markdown and the chart, with help that says what --compare adds to each.
     #[command(flatten)]
     pub exports: ExportArgs,
-}
-
-// The flag parsers repeat `gilwall run`'s (private to cli.rs) so this command stays in its own
-// module; each calls the same check in core, so limits and messages are the same.
-fn number<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    s.trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number"))
-}
-fn parse_tasks(s: &str) -> Result<u32, String> {
-    let n: u64 = number(s)?;
-    workload::check_tasks(u32::try_from(n).unwrap_or(u32::MAX)).map_err(|e| e.to_string())
-}
-fn parse_io_ms(s: &str) -> Result<f64, String> {
-    workload::check_io_ms(number(s)?).map_err(|e| e.to_string())
-}
-fn parse_repeats(s: &str) -> Result<u32, String> {
-    let n: u64 = number(s)?;
-    workload::check_repeats(u32::try_from(n).unwrap_or(u32::MAX)).map_err(|e| e.to_string())
-}
-fn parse_url(s: &str) -> Result<String, String> {
-    if (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "http://".len() {
-        Ok(s.trim_end_matches('/').to_string())
-    } else {
-        Err(format!("{s:?} is not an http:// or https:// URL"))
-    }
 }
 
 /// Runs `gilwall python`.

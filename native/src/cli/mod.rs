@@ -5,7 +5,7 @@
 //! `calibrate`; `python` and `workshop` are crate modules); flag groups that several commands
 //! take, and the parsers that check their values, live in `args`.
 
-mod args;
+pub(crate) mod args;
 mod blog;
 mod calibrate;
 mod interrupt;
