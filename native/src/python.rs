@@ -20,8 +20,9 @@ pub use companion::{
     PyOutput, PyPoint, PyStrategy, build_report, compare_sweeps, model_strategy, side_by_side,
 };
 
-use crate::cli::{CpuArgs, UsageError};
-use crate::export::{self, Exporter, chart::Chart, csv::Csv, json::Json, markdown::Markdown};
+use crate::cli::args::{parse_io_ms, parse_repeats, parse_tasks, parse_url};
+use crate::cli::{CpuArgs, ExportArgs, UsageError};
+use crate::export::{self, Exporter, json::Json};
 use crate::machine;
 use crate::server::ServerConfig;
 use crate::sweep::Bench;
@@ -43,6 +44,16 @@ pub const DEFAULT_COMPARE_JSON: &str = "gilwall-results/python-compare-native.js
 
 /// Options of `gilwall python`.
 #[derive(Debug, Args)]
+// The exports are `gilwall run`'s flags; here they also hold what --compare measured.
+#[command(
+    mut_arg("export_csv", |a| a.help("Write Python's points as CSV")),
+    mut_arg("export_markdown", |a| a.help(
+        "Write a Markdown summary (table, verdicts, and the side-by-side table with --compare)"
+    )),
+    mut_arg("chart", |a| a.help(
+        "Draw duration vs tasks as an SVG chart (with --compare, Python and gilwall together)"
+    )),
+)]
 pub struct PythonArgs {
     /// Python strategies to run, comma-separated: serial (article step 1), asyncio-io (step 2),
     /// asyncio (CPU inline on the loop), asyncio-executor (step 3), process-pool (step 4),
@@ -97,41 +108,9 @@ pub struct PythonArgs {
     /// gilwall-results/python-compare-native.json.
     #[arg(long, value_name = "FILE")]
     pub compare_json: Option<PathBuf>,
-    /// Write Python's points as CSV.
-    #[arg(long, value_name = "FILE")]
-    pub export_csv: Option<PathBuf>,
-    /// Write a Markdown summary (table, verdicts, and the side-by-side table with --compare).
-    #[arg(long, value_name = "FILE")]
-    pub export_markdown: Option<PathBuf>,
-    /// Draw duration vs tasks as an SVG chart (with --compare, Python and gilwall together).
-    #[arg(long, value_name = "FILE.svg")]
-    pub chart: Option<PathBuf>,
-}
-
-// The flag parsers repeat `gilwall run`'s (private to cli.rs) so this command stays in its own
-// module; each calls the same check in core, so limits and messages are the same.
-fn number<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    s.trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number"))
-}
-fn parse_tasks(s: &str) -> Result<u32, String> {
-    let n: u64 = number(s)?;
-    workload::check_tasks(u32::try_from(n).unwrap_or(u32::MAX)).map_err(|e| e.to_string())
-}
-fn parse_io_ms(s: &str) -> Result<f64, String> {
-    workload::check_io_ms(number(s)?).map_err(|e| e.to_string())
-}
-fn parse_repeats(s: &str) -> Result<u32, String> {
-    let n: u64 = number(s)?;
-    workload::check_repeats(u32::try_from(n).unwrap_or(u32::MAX)).map_err(|e| e.to_string())
-}
-fn parse_url(s: &str) -> Result<String, String> {
-    if (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "http://".len() {
-        Ok(s.trim_end_matches('/').to_string())
-    } else {
-        Err(format!("{s:?} is not an http:// or https:// URL"))
-    }
+    /// CSV, Markdown and the chart, with help that says what --compare adds to each.
+    #[command(flatten)]
+    pub exports: ExportArgs,
 }
 
 /// Runs `gilwall python`.
@@ -273,57 +252,22 @@ pub fn run(args: PythonArgs) -> Result<()> {
         eprintln!("wrote gilwall's report to {}", path.display());
     }
 
-    let mut summary = format!(
-        "{}\n{}",
-        export::markdown::table(&report),
-        export::markdown::verdicts(&report)
-            .iter()
-            .map(|v| format!("- {v}\n"))
-            .collect::<String>()
-    );
-    if let Some(n) = &native {
+    let beside = native.as_ref().map(|n| side_by_side(&report, n));
+    let mut summary = export::markdown::summary(&report);
+    if let Some(table) = &beside {
         summary.push_str(
             "\nPython beside gilwall: same schedules, same server, taking turns at each N:\n\n",
         );
-        summary.push_str(&side_by_side(&report, n));
+        summary.push_str(table);
     }
-    let mut charted = vec![report.clone()];
-    charted.extend(native.clone());
-    if let Some(path) = &args.chart {
-        export::write(path, &Chart { title }.export(&charted)?)?;
-    }
-    if let Some(path) = &args.export_csv {
-        export::write(path, &Csv.export(&charted)?)?;
-    }
-    if let Some(path) = &args.export_markdown {
-        let mut md = Markdown.export(std::slice::from_ref(&report))?;
-        if let Some(n) = &native {
-            md.extend_from_slice(b"\n");
-            md.extend_from_slice(side_by_side(&report, n).as_bytes());
-        }
-        export::write(path, &md)?;
-    }
-    let to_stdout = [&args.chart, &args.export_csv, &args.export_markdown]
-        .iter()
-        .any(|p| p.as_deref().is_some_and(|p| p.as_os_str() == "-"))
-        || json_path.as_os_str() == "-";
-    if to_stdout {
-        eprint!("{summary}");
-    } else {
-        print!("{summary}");
-    }
+    let mut charted = vec![report];
+    charted.extend(native);
+    args.exports.write(&charted, title, beside.as_deref())?;
+    args.exports.print(&summary, json_path.as_os_str() == "-");
     if json_path.as_os_str() != "-" {
         eprintln!("wrote Python's report to {}", json_path.display());
     }
-    for (path, what) in [
-        (&args.export_csv, "CSV"),
-        (&args.export_markdown, "summary"),
-        (&args.chart, "chart"),
-    ] {
-        if let Some(p) = path.as_deref().filter(|p| p.as_os_str() != "-") {
-            eprintln!("wrote the {what} to {}", p.display());
-        }
-    }
+    args.exports.say_written();
     Ok(())
 }
 

@@ -40,6 +40,16 @@ impl Exporter for Markdown {
     }
 }
 
+/// The table and a verdict per strategy, as `gilwall run` and `gilwall python` print them.
+pub fn summary(report: &Report) -> String {
+    let mut out = table(report);
+    out.push('\n');
+    for line in verdicts(report) {
+        out.push_str(&format!("- {line}\n"));
+    }
+    out
+}
+
 /// A series: one strategy at one io/cpu setting (the blog mixes `async` with and without CPU).
 pub fn series(report: &Report) -> Vec<(String, Vec<&Point>)> {
     let mut out: Vec<(String, Vec<&Point>)> = Vec::new();

@@ -1,0 +1,60 @@
+//! `gilwall blog`: the article's experiments, each written as a report, a chart and a summary.
+
+use super::args::{parse_cpu_ratio, parse_io_ms, parse_repeats, parse_tasks, parse_url};
+use super::progress_bar;
+use crate::blog::{self, BlogConfig};
+use crate::server::ServerConfig;
+use crate::sweep::Bench;
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Options of `gilwall blog`.
+#[derive(Debug, Args)]
+pub struct BlogArgs {
+    /// Delay of one fetch, in ms (the article uses 1000; 100 keeps the run to about a minute).
+    #[arg(long, default_value_t = 100.0, value_parser = parse_io_ms, allow_negative_numbers = true, value_name = "MS")]
+    pub io_ms: f64,
+    /// Task counts, comma-separated.
+    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_tasks, default_value = "1,2,4,8,16,32", value_name = "LIST")]
+    pub tasks: Vec<u32>,
+    /// CPU work as a fraction of the delay (the article's fraction_of_io).
+    #[arg(long, default_value_t = 0.5, value_parser = parse_cpu_ratio, allow_negative_numbers = true, value_name = "R")]
+    pub cpu_ratio: f64,
+    /// Measured runs per point (more is steadier and slower).
+    #[arg(long, default_value_t = 1, value_parser = parse_repeats, value_name = "N")]
+    pub repeats: u32,
+    /// Folder to write the reports, charts and index into.
+    #[arg(long, default_value = "gilwall-results/blog", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Use this httpbin-compatible server instead of the embedded one.
+    #[arg(long, value_parser = parse_url, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+/// Runs `gilwall blog`.
+pub(super) fn run(args: BlogArgs) -> Result<()> {
+    let bench = Bench::start(args.url.as_deref(), ServerConfig::default())?;
+    let config = BlogConfig {
+        io_ms: args.io_ms,
+        tasks: args.tasks,
+        repeats: args.repeats,
+        cpu_ratio: args.cpu_ratio,
+        out: args.out.clone(),
+    };
+    eprintln!(
+        "gilwall blog: the article's experiments with a {} ms fetch and CPU at {} × the fetch, N = {:?}",
+        config.io_ms, config.cpu_ratio, config.tasks
+    );
+    let written = blog::run(&bench, &config, &progress_bar())?;
+    let index = std::fs::read_to_string(&written[0]).unwrap_or_default();
+    println!("{index}");
+    println!(
+        "Wrote {} and one chart per experiment:",
+        written[0].display()
+    );
+    for p in &written[1..] {
+        println!("  {}", p.display());
+    }
+    Ok(())
+}

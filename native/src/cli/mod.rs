@@ -1,0 +1,137 @@
+//! The command line: the `Cli` and its subcommands, the dispatch to each command's module, the
+//! usage error that makes the binary exit with code 2, and the progress bar long commands share.
+//!
+//! Each command's flags and body live in a module of their own (`run`, `blog`, `plot`, `serve`,
+//! `calibrate`; `python` and `workshop` are crate modules); flag groups that several commands
+//! take, and the parsers that check their values, live in `args`.
+
+pub(crate) mod args;
+mod blog;
+mod calibrate;
+mod interrupt;
+mod plot;
+mod run;
+mod serve;
+
+pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
+pub use blog::BlogArgs;
+pub use calibrate::CalibrateArgs;
+pub use plot::PlotArgs;
+pub use run::{LAST_RUN, RunArgs};
+pub use serve::{ServeArgs, default_www};
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Shows, measures and teaches why async I/O stops scaling once each request also needs CPU work.
+///
+/// gilwall reproduces the article "Async I/O Is Not Enough": N tasks each fetch features over
+/// HTTP and then do CPU work. It runs the article's strategies against its own feature server
+/// on loopback (no internet needed) and compares every measurement with an ideal model.
+#[derive(Debug, Parser)]
+#[command(name = "gilwall", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run strategies over a sweep of task counts and compare each point with the model.
+    ///
+    /// Starts the embedded feature server on a free loopback port (unless --url names another),
+    /// calibrates the CPU kernel, then runs every strategy at every N. Prints a table (median,
+    /// min–max, the model's ideal and the efficiency) and a verdict per strategy; writes JSON,
+    /// CSV, Markdown or an SVG chart on request (`-` for stdout).
+    ///
+    /// Strategies: serial (article step 1), async (steps 2-3: one event loop), gil (step 3:
+    /// threads under one lock), threads (step 5: free threads), processes (step 4: a process
+    /// pool), multicore (Go's goroutines), async-rayon (async I/O, CPU on a pool).
+    Run(Box<RunArgs>),
+    /// Reproduce the article: its five experiments plus the Go analog, in about half a minute.
+    ///
+    /// Writes, per experiment, a JSON report, an SVG chart and a Markdown summary into --out,
+    /// plus index.md that walks through them.
+    Blog(BlogArgs),
+    /// Draw saved reports (from the CLI, the page or the Python companion) on one chart.
+    Plot(PlotArgs),
+    /// Serve the feature endpoints and the demo page.
+    ///
+    /// Endpoints: GET /delay/{seconds} (httpbin-compatible), GET /features?delay_ms=&size=&seed=
+    /// (a deterministic JSON feature payload after the delay), GET /healthz, and the demo page
+    /// from the www folder at /. Binds 127.0.0.1 unless --bind says otherwise.
+    Serve(ServeArgs),
+    /// Print how fast the CPU kernels run here (iterations per millisecond).
+    ///
+    /// Every run calibrates itself, so `--cpu-ms 100` means 100 ms of work on any machine; this
+    /// command shows what that amounts to here.
+    Calibrate(CalibrateArgs),
+    /// Run the article's own Python strategies against gilwall's server, beside gilwall's.
+    ///
+    /// Makes a virtual environment with your python3 (once), installs the pinned requests and
+    /// aiohttp there, runs serial requests, asyncio + aiohttp, run_in_executor, ProcessPoolExecutor
+    /// and ThreadPoolExecutor, and writes the shared report with runtime "python", the
+    /// interpreter's version and whether its GIL was on. --compare also runs the gilwall
+    /// strategies with the same schedules and prints both efficiencies at every N.
+    Python(Box<crate::python::PythonArgs>),
+    /// The workshop: lessons that walk the article (run, predict, discuss), and exercises.
+    ///
+    /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
+    /// `gilwall workshop check [N]` checks the exercises in exercises/. See WORKSHOP.md.
+    Workshop(crate::workshop::WorkshopArgs),
+    /// (internal) A worker process of the `processes` strategy: reads tasks on stdin.
+    #[command(hide = true)]
+    Worker,
+}
+
+/// A progress bar with an ETA on a terminal; hidden when stderr is piped.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    // The template is a constant that indicatif accepts; a typo would show in every run.
+    let style =
+        ProgressStyle::with_template("{spinner} {msg:<22} [{bar:30}] {percent:>3}%  ETA {eta}")
+            .expect("the progress template is valid")
+            .progress_chars("=> ");
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// A problem with the command line found after parsing (flags that are each fine but not
+/// together); the binary exits with code 2 for it, as for any other usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
+        Command::Run(args) => run::run(*args),
+        Command::Blog(args) => blog::run(args),
+        Command::Plot(args) => plot::run(args),
+        Command::Python(args) => crate::python::run(*args),
+        Command::Workshop(args) => crate::workshop::run(args),
+        Command::Worker => crate::strategy::processes::worker_main(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

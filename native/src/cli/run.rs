@@ -1,0 +1,201 @@
+//! `gilwall run`: a sweep of strategies × task counts against the model, saved after every
+//! point, resumable with --resume, printed as a table and exported on request.
+
+use super::args::{
+    CpuArgs, ExportArgs, FaultArgs, ServerLimits, number, parse_io_ms, parse_kernel, parse_repeats,
+    parse_tasks, parse_url,
+};
+use super::{UsageError, interrupt, progress_bar};
+use crate::export::{self, Exporter, json::Json};
+use crate::machine;
+use crate::sweep::{Bench, SweepConfig};
+use anyhow::{Context, Result};
+use clap::Args;
+use gilwall_core::workload;
+use gilwall_core::{CpuSpec, Kernel, Runtime, StrategyId};
+use std::path::PathBuf;
+
+/// Options of `gilwall run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Strategies to run, comma-separated.
+    #[arg(long = "strategy", short = 's', value_delimiter = ',', value_parser = parse_native_strategy,
+          default_value = "serial,async,gil,threads,processes,multicore,async-rayon", value_name = "LIST")]
+    pub strategies: Vec<StrategyId>,
+    /// Task counts N, comma-separated (the article sweeps 1..32).
+    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_tasks, default_value = "1,2,4,8,16", value_name = "LIST")]
+    pub tasks: Vec<u32>,
+    /// Delay of one fetch, in ms (the article: 1000).
+    #[arg(long, default_value_t = 200.0, value_parser = parse_io_ms, allow_negative_numbers = true, value_name = "MS")]
+    pub io_ms: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub cpu: CpuArgs,
+    /// CPU kernel: sqrt (the article's loop) or features (preprocess the fetched JSON).
+    #[arg(long, default_value = "sqrt", value_parser = parse_kernel, value_name = "KERNEL")]
+    pub kernel: Kernel,
+    /// Size of each fetched feature payload, in KiB (used by the features kernel).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=16 * 1024), value_name = "KB")]
+    pub payload_kb: u64,
+    /// Measured runs per point; the median is reported.
+    #[arg(long, default_value_t = 1, value_parser = parse_repeats, value_name = "N")]
+    pub repeats: u32,
+    /// Unmeasured runs per point before the measured ones.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100), value_name = "N")]
+    pub warmup: u32,
+    /// Pool size for threads, gil and processes (default: one per task, as the article).
+    #[arg(long, value_parser = parse_workers, value_name = "N")]
+    pub workers: Option<u32>,
+    /// The gil strategy's switch interval, in ms (CPython's default: 5).
+    #[arg(long, default_value_t = 5.0, value_parser = parse_switch_interval, value_name = "MS")]
+    pub switch_interval_ms: f64,
+    /// Per-request timeout, in ms (default: the delay plus 30 s).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3_600_000), value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+    /// Use this httpbin-compatible server instead of the embedded one (the features kernel
+    /// needs gilwall's own /features endpoint).
+    #[arg(long, value_parser = parse_url, value_name = "URL")]
+    pub url: Option<String>,
+    /// A title for the report and chart.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Speak HTTP/2 (h2c) to the server, multiplexing requests over few connections instead of
+    /// one connection per request: how to hold thousands of requests in flight. Needs a server
+    /// that speaks h2c, as gilwall's does.
+    #[arg(long)]
+    pub http2: bool,
+    /// Write the report as JSON (the shared format), saved after every point so an interrupted
+    /// sweep keeps what it measured. Without it the report goes to gilwall-results/last-run.json.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Continue an interrupted sweep saved in FILE, measuring only the points it lacks (use the
+    /// same flags as the first run). The report is saved back into FILE unless --export-json
+    /// names another.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
+    /// CSV, Markdown and the chart.
+    #[command(flatten)]
+    pub exports: ExportArgs,
+    /// The embedded server's caps.
+    #[command(flatten, next_help_heading = "Embedded server limits")]
+    pub limits: ServerLimits,
+    /// Faults the embedded server injects.
+    #[command(flatten, next_help_heading = "Fault injection (embedded server)")]
+    pub faults: FaultArgs,
+}
+
+fn parse_native_strategy(s: &str) -> Result<StrategyId, String> {
+    let id: StrategyId = s.trim().parse()?;
+    if !id.info().runtimes.contains(&Runtime::Native) {
+        return Err(format!(
+            "{id} runs only in the browser (open the demo page: cargo xtask serve)"
+        ));
+    }
+    Ok(id)
+}
+
+fn parse_workers(s: &str) -> Result<u32, String> {
+    let n: u64 = number(s)?;
+    workload::check_workers(u32::try_from(n).unwrap_or(u32::MAX)).map_err(|e| e.to_string())
+}
+fn parse_switch_interval(s: &str) -> Result<f64, String> {
+    let v: f64 = number(s)?;
+    if v.is_finite() && v > 0.0 && v <= 1000.0 {
+        Ok(v)
+    } else {
+        Err(format!("must be more than 0 and at most 1000 ms, got {s}"))
+    }
+}
+
+/// Runs `gilwall run`.
+pub(super) fn run(args: RunArgs) -> Result<()> {
+    let config = SweepConfig {
+        strategies: args.strategies.clone(),
+        tasks: args.tasks.clone(),
+        io_ms: args.io_ms,
+        cpu: args.cpu.spec(),
+        kernel: args.kernel,
+        payload_bytes: args.payload_kb * 1024,
+        repeats: args.repeats,
+        warmup: args.warmup,
+        workers: args.workers,
+        switch_interval_ms: args.switch_interval_ms,
+        timeout_ms: args.timeout_ms,
+        title: args.title.clone(),
+        http2: args.http2,
+    };
+    config
+        .validate()
+        .map_err(|e| UsageError(format!("{e:#}")))?;
+    if args.url.is_some() && args.kernel == Kernel::Features {
+        eprintln!(
+            "note: the features kernel fetches /features, which only gilwall's own server has"
+        );
+    }
+    let faults = args.faults.faults()?;
+    if args.url.is_some() && faults.any() {
+        return Err(UsageError(
+            "fault injection needs gilwall's embedded server; leave out --url".into(),
+        )
+        .into());
+    }
+    let resumed = match &args.resume {
+        Some(path) => Some(export::read_report(path).context("--resume")?),
+        None => None,
+    };
+    // Where the report is saved after every point: never nowhere, so nothing measured is lost.
+    let save_to: PathBuf = match (&args.export_json, &args.resume) {
+        (Some(p), _) if p.as_os_str() != "-" => p.clone(),
+        (_, Some(p)) => p.clone(),
+        _ => PathBuf::from(LAST_RUN),
+    };
+    // A client and an in-process server hold two descriptors per connection; when that would
+    // not fit, the embedded server runs as a child process instead.
+    let max_tasks = u64::from(config.tasks.iter().copied().max().unwrap_or(1));
+    let own_process =
+        args.url.is_none() && !args.http2 && max_tasks * 2 + 64 > machine::raise_open_files_limit();
+    let exe = std::env::current_exe().context("cannot find the gilwall binary")?;
+    if own_process {
+        eprintln!(
+            "note: {max_tasks} tasks need more open files than one process may hold with its server; the feature server runs in its own process"
+        );
+    }
+    let bench = Bench::start_with(
+        args.url.as_deref(),
+        args.limits.config(None, faults),
+        own_process.then_some(exe.as_path()),
+    )?;
+    interrupt::watch(&save_to);
+    let report = bench.run_from(&config, resumed, &progress_bar(), |partial| {
+        export::write(&save_to, &Json.export(std::slice::from_ref(partial))?)?;
+        interrupt::saved(partial.points.len());
+        Ok(())
+    })?;
+    let reports = std::slice::from_ref(&report);
+    if let Some(path) = &args.export_json {
+        export::write(path, &Json.export(reports)?)?;
+    }
+    let title = args.title.clone().unwrap_or_else(|| default_title(&config));
+    args.exports.write(reports, title, None)?;
+    let json_to_stdout = args
+        .export_json
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-");
+    args.exports
+        .print(&export::markdown::summary(&report), json_to_stdout);
+    eprintln!("saved the report to {}", save_to.display());
+    args.exports.say_written();
+    Ok(())
+}
+
+/// Where `gilwall run` saves its report when no --export-json is given.
+pub const LAST_RUN: &str = "gilwall-results/last-run.json";
+
+fn default_title(config: &SweepConfig) -> String {
+    let cpu = match config.cpu {
+        CpuSpec::Ms(ms) => format!("{ms} ms CPU"),
+        CpuSpec::Ratio(r) => format!("CPU {r} × I/O"),
+        CpuSpec::Iters(n) => format!("{n} iterations of CPU"),
+    };
+    format!("{} ms fetch + {cpu} per task", config.io_ms)
+}
