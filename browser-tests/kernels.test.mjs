@@ -2,12 +2,12 @@
 // for the wasm-vs-native benchmark (BENCHMARKS.md has the figures and `cargo xtask bench-wasm`
 // measures them properly).
 //
-// Small: about 100 ms a sample, three samples a side per kernel, in turns (~10 s in all). The
+// Small: about 100 ms a sample, three samples a side per kernel, in turns (about 5 s in all). The
 // margins are wide on purpose — on this shared 2-core machine noise moves one ratio by tens of
-// percent, while the regressions this is for move it by whole multiples: an unoptimised wasm
-// build or a V8 that stops optimising the kernel runs it several times slower, a wasm that
-// skipped work gives another checksum, and a native runner built unoptimised (or a broken
-// timer) makes wasm look impossibly fast.
+// percent, while the regressions this is for move it by whole multiples: a wasm built without
+// optimisation runs `features` ~3.8× slower (tried), a V8 that stops optimising a kernel runs
+// it several times slower, a wasm that skipped work gives another checksum, and a native
+// runner built at opt-level 0 (or a broken timer) makes wasm look impossibly fast.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './harness.mjs';
@@ -15,7 +15,7 @@ import { compare, openBenchPage } from './kernels.mjs';
 
 /**
  * wasm ÷ native (fastest sample each) above which the wasm build or V8 has regressed: about
- * twice what BENCHMARKS.md measured here (sqrt 2.4–3.4×: V8's code for the square-root loop is
+ * twice what BENCHMARKS.md measured here (sqrt 2.4–3.3×: V8's code for the square-root loop is
  * slower than LLVM's; features 0.9–1.2×).
  */
 const MAX_RATIO = { sqrt: 6, features: 2.5 };

@@ -72,8 +72,8 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<String, String> {
     if cfg!(debug_assertions) {
         eprintln!(
-            "warning: this is an unoptimised build; its figures say nothing about native speed \
-             (run with --release)"
+            "warning: built without --release; these are not the figures of the release build \
+             the wasm is compared with"
         );
     }
     if !(args.sample_ms.is_finite() && (1.0..=60_000.0).contains(&args.sample_ms)) {
@@ -108,4 +108,15 @@ fn run(args: &Args) -> Result<String, String> {
     .map_err(|e| e.to_string())?;
     // KernelTiming holds only strings, integers and finite floats.
     Ok(serde_json::to_string(&timing).expect("a KernelTiming always serialises"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Args::command().debug_assert();
+    }
 }
