@@ -9,8 +9,11 @@ export const URL = process.env.GILWALL_URL ?? 'http://127.0.0.1:8000';
 export const ROOT = process.env.GILWALL_ROOT ?? new globalThis.URL('..', import.meta.url).pathname;
 const EXECUTABLE = process.env.GILWALL_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Starts Chromium with a fresh profile; `close()` also removes the profile. */
-export async function launch() {
+/**
+ * Starts Chromium with a fresh profile; `close()` also removes the profile. `extraArgs` are
+ * added to the command line (e.g. `--js-flags=--no-liftoff` for an experiment).
+ */
+export async function launch(extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), 'gilwall-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: EXECUTABLE,
@@ -23,6 +26,7 @@ export async function launch() {
       // Timing tests must not be throttled as a background tab would be.
       '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
       '--disable-backgrounding-occluded-windows',
+      ...extraArgs,
     ],
   });
   return {

@@ -98,6 +98,14 @@ pub fn sqrt_loop(noise: f64, iterations: u64) -> f64 {
 }
 
 /// `iterations` steps of the square-root loop from state `(result, x)`; returns the new state.
+///
+/// Never inlined, on purpose: inlined into [`Work::step`], the two locals start from and end in
+/// adjacent fields of one struct, and LLVM's SLP vectoriser on x86-64 then packs `result` and
+/// `x` into one SSE register and adds `(sqrt(x), 1.0)` to both with one `addpd` — which chains
+/// each square root's latency into the next `x`, and made the native loop ~2× slower than the
+/// scalar loop the source describes (wasm without SIMD was spared, so it "won"). As its own
+/// function the state lives in two registers and the loop stays scalar everywhere.
+#[inline(never)]
 fn sqrt_steps(mut result: f64, mut x: f64, iterations: u64) -> (f64, f64) {
     for _ in 0..black_box(iterations) {
         result += x.sqrt();

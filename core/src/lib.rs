@@ -9,6 +9,7 @@
 //! **Architecture Invariant:** this crate does no I/O, reads no clock and starts no thread. It
 //! compiles for `wasm32-unknown-unknown` as well as natively; callers measure time and pass it in.
 
+pub mod bench;
 pub mod calibrate;
 pub mod kernel;
 pub mod model;

@@ -10,6 +10,7 @@
 //! the model and the report format come from `gilwall-core`; nothing here re-implements them.
 //! Errors cross into JavaScript once, as `JsError`, at the exported functions below.
 
+pub mod bench;
 pub mod browser;
 pub mod config;
 pub mod pool;

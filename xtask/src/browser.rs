@@ -5,8 +5,10 @@
 //! scripts' npm packages are there, starts `gilwall serve --port 0`, reads its port from the
 //! first line it prints, and runs `node --test` on `browser-tests/*.test.mjs` (Playwright's
 //! `playwright-core` driving Debian's Chromium). The server is stopped however the tests end.
+//! It also builds the optimised native kernel runner (`kernel-timing`) that the wasm-vs-native
+//! check compares against.
 
-use crate::{cargo, root, run, web};
+use crate::{bench_wasm, cargo, root, run, web};
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -22,10 +24,12 @@ pub fn test() -> Result<()> {
     run(cargo()
         .current_dir(root())
         .args(["build", "--package", "gilwall", "--bin", "gilwall"]))?;
+    // The kernel check compares wasm with an optimised native build of the same kernels.
+    let kernel_timing = bench_wasm::build_kernel_timing()?;
     let chromium = ensure_chromium()?;
     let tests = root().join("browser-tests");
     ensure_npm_packages(&tests)?;
-    let server = Server::start(&web::target_dir().join("debug").join("gilwall"))?;
+    let server = Server::start(&debug_gilwall())?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&tests)
         .with_context(|| format!("reading {}", tests.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -42,13 +46,19 @@ pub fn test() -> Result<()> {
         .args(&files)
         .env("GILWALL_URL", &server.url)
         .env("GILWALL_CHROMIUM", &chromium)
+        .env("GILWALL_KERNEL_TIMING", &kernel_timing)
         .env("GILWALL_ROOT", root()));
     drop(server);
     result
 }
 
+/// Where `cargo build --package gilwall` puts the binary.
+pub fn debug_gilwall() -> PathBuf {
+    web::target_dir().join("debug").join("gilwall")
+}
+
 /// Finds Chromium, installing Debian's package with apt-get when running as root.
-fn ensure_chromium() -> Result<PathBuf> {
+pub fn ensure_chromium() -> Result<PathBuf> {
     let path = std::env::var_os("GILWALL_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMIUM));
@@ -82,7 +92,7 @@ fn ensure_chromium() -> Result<PathBuf> {
 }
 
 /// Installs the test scripts' npm packages exactly as locked (`npm ci`) unless they already are.
-fn ensure_npm_packages(dir: &Path) -> Result<()> {
+pub fn ensure_npm_packages(dir: &Path) -> Result<()> {
     if Command::new("node").arg("--version").output().is_err() {
         bail!(
             "the browser tests need Node.js 20 or later and npm on PATH (Debian: apt-get install -y nodejs npm)"
@@ -106,13 +116,15 @@ fn ensure_npm_packages(dir: &Path) -> Result<()> {
 }
 
 /// `gilwall serve --port 0` in the background, stopped on drop.
-struct Server {
+pub struct Server {
     child: Child,
-    url: String,
+    /// Where the page is, e.g. `http://127.0.0.1:PORT`.
+    pub url: String,
 }
 
 impl Server {
-    fn start(binary: &Path) -> Result<Server> {
+    /// Starts `binary serve --port 0` on the source tree's `www` and reads where it listens.
+    pub fn start(binary: &Path) -> Result<Server> {
         let mut child = Command::new(binary)
             .args(["serve", "--port", "0", "--www"])
             .arg(root().join("www"))

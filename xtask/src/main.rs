@@ -1,9 +1,11 @@
 //! gilwall's tasks: `cargo xtask test` runs every test the project has; `cargo xtask web`
-//! builds the page's wasm; `cargo xtask serve` builds it and serves the page.
+//! builds the page's wasm; `cargo xtask serve` builds it and serves the page; `cargo xtask
+//! bench-wasm` compares the kernels in wasm with the same kernels natively.
 //!
 //! Steps that need more than cargo (the wasm target, Chromium, npm packages) install them
 //! where they can and say plainly what is missing where they cannot.
 
+mod bench_wasm;
 mod browser;
 mod exercises;
 mod test;
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
             .map(|out| eprintln!("xtask: the page's wasm is in {}", out.display())),
         Some("serve") => web::serve(&args[1..]),
         Some("browser") => browser::test(),
+        Some("bench-wasm") => bench_wasm::run_bench(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{HELP}");
             Ok(())
@@ -47,6 +50,9 @@ tasks:
            needs nightly with rust-src, installed through rustup if missing) www/pkg-threads
   serve    build the page and serve it (gilwall serve); extra arguments go to gilwall serve
   browser  only the browser tests (builds the page and the server first)
+  bench-wasm [--rounds N] [--sample-ms MS] [--export-json FILE]
+           the same kernels, same iterations, in headless Chromium and natively (release),
+           sampled in turns; prints the medians, the wasm/native ratio and the checksums
 ";
 
 /// The workspace's root folder.
