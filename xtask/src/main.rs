@@ -8,6 +8,7 @@
 mod bench_wasm;
 mod browser;
 mod exercises;
+mod page_run;
 mod test;
 mod web;
 
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         Some("serve") => web::serve(&args[1..]),
         Some("browser") => browser::test(),
         Some("bench-wasm") => bench_wasm::run_bench(&args[1..]),
+        Some("page-run") => page_run::page_run(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{HELP}");
             Ok(())
@@ -53,6 +55,9 @@ tasks:
   bench-wasm [--rounds N] [--sample-ms MS] [--export-json FILE]
            the same kernels, same iterations, in headless Chromium and natively (release),
            sampled in turns; prints the medians, the wasm/native ratio and the checksums
+  page-run CONFIG [--export-json FILE]
+           one sweep on the demo page in headless Chromium (CONFIG: the JSON fields of
+           window.gilwall.run); prints each point with its copies and longest frame
 ";
 
 /// The workspace's root folder.

@@ -1,0 +1,54 @@
+// `cargo xtask page-run CONFIG [--export-json FILE]`: one sweep on the demo page in headless
+// Chromium, exactly as `window.gilwall.run(CONFIG)` runs it, printed as a table with each
+// point's copies between heaps and the longest frame the page showed while it ran. Not a test:
+// it records browser figures for BENCHMARKS.md and for talks, reproducibly.
+//
+//   node browser-tests/page-run.mjs '{"strategies":["workers","wasm-threads"],"tasks":[1,4]}'
+//
+// Needs GILWALL_URL (a running `gilwall serve` with the built www/pkg and www/pkg-threads);
+// `cargo xtask page-run` provides it.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { launch, openPage } from './harness.mjs';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { 'export-json': { type: 'string' } },
+});
+if (positionals.length !== 1) {
+  throw new Error('give one config as JSON, e.g. \'{"strategies":["async","wasm-threads"],"tasks":[1,4]}\' (the fields of window.gilwall.run)');
+}
+let config;
+try {
+  config = JSON.parse(positionals[0]);
+} catch (e) {
+  throw new Error(`the config is not JSON (${e.message}): ${positionals[0]}`);
+}
+
+const browser = await launch();
+try {
+  const { page, errors } = await openPage(browser.context);
+  // The page's own checks name any bad field; the message is passed on as it is.
+  const report = await page.evaluate((c) => window.gilwall.run(c), config);
+  const frames = await page.evaluate(() => window.gilwall.responsiveness().by_point);
+  const ms = (v) => (v === undefined || v === null ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(0));
+  const mib = (b) => (b === undefined ? '–' : (b / (1 << 20)).toFixed(2));
+  const rows = [['strategy', 'N', 'median ms', 'model ms', 'efficiency', 'copied MiB / task', 'copy ms / task', 'longest frame ms', 'errors']];
+  for (const p of report.points) {
+    rows.push([p.strategy, p.tasks, ms(p.median_ms), ms(p.model_ms), `${Math.round(p.efficiency * 100)} %`,
+      mib(p.copied_bytes), ms(p.copy_ms), ms(frames[`${p.strategy}@${p.tasks}`]?.max_frame_gap_ms), p.errors]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  const line = (r) => `| ${r.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  console.log(line(rows[0]));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  rows.slice(1).forEach((r) => console.log(line(r)));
+  console.log(`\n${report.machine.user_agent} · ${report.machine.cores} cores · ${report.created_at}`);
+  if (values['export-json']) {
+    writeFileSync(values['export-json'], JSON.stringify(report, null, 2) + '\n');
+    console.log(`wrote the report to ${values['export-json']}`);
+  }
+  if (errors.length) console.error(`the page logged errors:\n${errors.join('\n')}`);
+} finally {
+  await browser.close();
+}
