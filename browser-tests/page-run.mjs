@@ -33,9 +33,9 @@ try {
   const frames = await page.evaluate(() => window.gilwall.responsiveness().by_point);
   const ms = (v) => (v === undefined || v === null ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(0));
   const mib = (b) => (b === undefined ? '–' : (b / (1 << 20)).toFixed(2));
-  const rows = [['strategy', 'N', 'median ms', 'model ms', 'efficiency', 'copied MiB / task', 'copy ms / task', 'longest frame ms', 'errors']];
+  const rows = [['strategy', 'N', 'median ms', 'model ms', 'efficiency', 'cpu ms / task', 'copied MiB / task', 'copy ms / task', 'longest frame ms', 'errors']];
   for (const p of report.points) {
-    rows.push([p.strategy, p.tasks, ms(p.median_ms), ms(p.model_ms), `${Math.round(p.efficiency * 100)} %`,
+    rows.push([p.strategy, p.tasks, ms(p.median_ms), ms(p.model_ms), `${Math.round(p.efficiency * 100)} %`, ms(p.cpu_measured_ms),
       mib(p.copied_bytes), ms(p.copy_ms), ms(frames[`${p.strategy}@${p.tasks}`]?.max_frame_gap_ms), p.errors]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
@@ -43,7 +43,9 @@ try {
   console.log(line(rows[0]));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   rows.slice(1).forEach((r) => console.log(line(r)));
-  console.log(`\n${report.machine.user_agent} · ${report.machine.cores} cores · ${report.created_at}`);
+  const first = report.points[0];
+  if (first) console.log(`\nasked per task: io ${first.io_ms} ms, cpu ${ms(first.cpu_ms)} ms (${first.cpu_iters} ${first.kernel} iterations, calibrated on the page)`);
+  console.log(`${report.machine.user_agent} · ${report.machine.cores} cores · ${report.created_at}`);
   if (values['export-json']) {
     writeFileSync(values['export-json'], JSON.stringify(report, null, 2) + '\n');
     console.log(`wrote the report to ${values['export-json']}`);

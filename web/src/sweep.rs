@@ -133,7 +133,7 @@ async fn calibrate_work(
             let ms = spec.ms(config.io_ms).unwrap_or(0.0);
             Work {
                 iterations: cal.iterations_for(ms),
-                cpu_ms: ms,
+                cpu_ms: cal.effective_ms(ms),
             }
         }
     };
