@@ -374,6 +374,7 @@ impl Bench {
         let mut checksum = None;
         let mut error_sample: Option<String> = None;
         let mut late_p99: Option<f64> = None;
+        let (mut copied_bytes, mut copy_times) = (None, Vec::new());
         for run_no in 0..config.warmup + config.repeats {
             // Start each run's lateness count afresh (calibration and warm-up are not its own).
             self.server_lateness_p99();
@@ -398,6 +399,10 @@ impl Bench {
             errors += failures.len() as u64;
             samples.push(run.makespan_ms);
             cpu_times.extend(run.outcomes.iter().filter_map(|o| o.cpu_time_ms));
+            for c in &run.copies {
+                copied_bytes = copied_bytes.max(Some(c.bytes));
+                copy_times.push(c.ms);
+            }
             checksum.get_or_insert_with(|| {
                 format!(
                     "{:016x}",
@@ -423,6 +428,8 @@ impl Bench {
         point.all_failed = errors == u64::from(tasks) * u64::from(config.repeats);
         point.error_sample = error_sample;
         point.server_late_p99_ms = late_p99;
+        point.copied_bytes = copied_bytes;
+        point.copy_ms = Summary::of(&copy_times).map(|s| s.median);
         Ok(point)
     }
 }

@@ -180,4 +180,19 @@ fn the_features_kernel_runs_end_to_end_with_equal_results() {
         );
         assert_eq!(p.kernel.as_deref(), Some("features"));
     }
+    // Only processes move the payload between heaps: each task's features come back, encoded
+    // and decoded, and the report says how many bytes and how long. Threads share the heap.
+    for p in &report.points {
+        if p.strategy == "processes" {
+            let bytes = p.copied_bytes.expect("processes count their copies");
+            assert!(
+                bytes >= config.payload_bytes && bytes < 2 * config.payload_bytes + 1024,
+                "copied {bytes} bytes per task of a {} byte payload",
+                config.payload_bytes
+            );
+            assert!(p.copy_ms.is_some_and(|ms| ms > 0.0), "{:?}", p.copy_ms);
+        } else {
+            assert_eq!((p.copied_bytes, p.copy_ms), (None, None), "{}", p.strategy);
+        }
+    }
 }

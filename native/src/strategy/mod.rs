@@ -89,6 +89,18 @@ pub struct PointRun {
     pub makespan_ms: f64,
     /// Every task's outcome, in task order.
     pub outcomes: Vec<TaskOutcome>,
+    /// What each task copied between processes, for the strategies that cross them (empty
+    /// where every task shares one heap).
+    pub copies: Vec<Copied>,
+}
+
+/// Payload bytes one task's data crossed between heaps with, and the time the copies took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Copied {
+    /// Payload bytes that crossed.
+    pub bytes: u64,
+    /// Time spent serialising and deserialising them, ms.
+    pub ms: f64,
 }
 
 /// Runs `strategy` once for `ctx`.

@@ -38,5 +38,6 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     Ok(PointRun {
         makespan_ms: clock.now_ms(),
         outcomes,
+        copies: Vec::new(),
     })
 }

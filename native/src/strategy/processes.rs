@@ -3,12 +3,15 @@
 //! otherwise, started afresh for each run as the article's `with ProcessPoolExecutor(...)` does.
 //! Each task's spec goes to a worker serialised as JSON; the worker fetches, computes, and sends
 //! back its result *with the fetched features*, serialised again — the article's pickling, whose
-//! cost grows with the payload. The parent decodes every reply.
+//! cost grows with the payload. The parent decodes every reply. Each reply says how long the
+//! worker took to encode it, and the parent times its decoding: together, with the payload's
+//! size, they are the point's `copy_ms` and `copied_bytes` (the pipe's own transfer is not
+//! counted, so `copy_ms` is a lower bound).
 //!
 //! The parent drives each worker from its own thread: send a task, read the reply, send the
 //! next, until none are left.
 
-use super::{PointCtx, PointRun, failed};
+use super::{Copied, PointCtx, PointRun, failed};
 use crate::machine::InstantClock;
 use anyhow::Context;
 use gilwall_core::task::{Clock, TaskOutcome, TaskSpec};
@@ -47,6 +50,16 @@ pub struct WorkerReply {
     pub features: String,
 }
 
+/// What a worker writes for each task: its reply, and how long encoding the reply took (which
+/// cannot be inside the reply it measures).
+#[derive(Debug, Deserialize)]
+pub struct Envelope {
+    /// Time the worker spent serialising `reply`, ms.
+    pub encode_ms: f64,
+    /// The reply.
+    pub reply: WorkerReply,
+}
+
 /// Runs the point on a pool of worker processes.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let clock = InstantClock::new();
@@ -58,6 +71,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let next = AtomicU32::new(0);
     let timeout_ms = ctx.timeout.as_millis() as u64;
     let mut outcomes = Vec::with_capacity(ctx.tasks as usize);
+    let mut copies = Vec::with_capacity(ctx.tasks as usize);
     let mut problems = Vec::new();
     std::thread::scope(|scope| {
         let handles: Vec<_> = children
@@ -66,7 +80,12 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
             .collect();
         for h in handles {
             match h.join() {
-                Ok(Ok(mine)) => outcomes.extend(mine),
+                Ok(Ok(mine)) => {
+                    for (outcome, copied) in mine {
+                        outcomes.push(outcome);
+                        copies.push(copied);
+                    }
+                }
                 Ok(Err(e)) => problems.push(format!("{e:#}")),
                 Err(p) => std::panic::resume_unwind(p),
             }
@@ -83,6 +102,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     Ok(PointRun {
         makespan_ms,
         outcomes,
+        copies,
     })
 }
 
@@ -108,7 +128,7 @@ fn drive(
     next: &AtomicU32,
     timeout_ms: u64,
     clock: &InstantClock,
-) -> anyhow::Result<Vec<TaskOutcome>> {
+) -> anyhow::Result<Vec<(TaskOutcome, Copied)>> {
     // Both pipes were asked for when spawning, so they are there.
     let mut stdin = child.stdin.take().expect("worker stdin is piped");
     let mut stdout = BufReader::new(child.stdout.take().expect("worker stdout is piped"));
@@ -136,9 +156,14 @@ fn drive(
         {
             anyhow::bail!("the worker process exited before answering task {index}");
         }
-        let reply: WorkerReply = serde_json::from_str(&line)
+        let t0 = clock.now_ms();
+        let Envelope { encode_ms, reply } = serde_json::from_str(&line)
             .with_context(|| format!("the worker's answer to task {index} is not valid"))?;
-        mine.push(match reply.result {
+        let copied = Copied {
+            bytes: reply.features.len() as u64,
+            ms: encode_ms + (clock.now_ms() - t0),
+        };
+        let outcome = match reply.result {
             Err(e) => failed(reply.index, e, sent_at + reply.fetch_ms),
             Ok(sum) => TaskOutcome {
                 index: reply.index,
@@ -147,7 +172,8 @@ fn drive(
                 cpu_ms: reply.cpu_ms,
                 cpu_time_ms: reply.cpu_time_ms,
             },
-        });
+        };
+        mine.push((outcome, copied));
     }
     drop(stdin);
     Ok(mine)
@@ -200,8 +226,13 @@ pub fn worker_main() -> anyhow::Result<()> {
                 }
             }
         };
-        serde_json::to_writer(&mut stdout, &reply)?;
-        stdout.write_all(b"\n")?;
+        let t0 = clock.now_ms();
+        let encoded = serde_json::to_vec(&reply)?;
+        let encode_ms = clock.now_ms() - t0;
+        // The envelope by hand, so the reply is not encoded twice.
+        write!(stdout, "{{\"encode_ms\":{encode_ms},\"reply\":")?;
+        stdout.write_all(&encoded)?;
+        stdout.write_all(b"}\n")?;
         stdout.flush()?;
     }
     Ok(())
