@@ -21,7 +21,7 @@
 //! Like the rest of core this reads no clock: callers hand in a [`Clock`].
 
 use crate::calibrate::calibrate;
-use crate::kernel::{Kernel, KernelError};
+use crate::kernel::{Kernel, KernelError, checksum_hex};
 use crate::payload;
 use crate::strategy::Runtime;
 use crate::task::Clock;
@@ -138,8 +138,8 @@ pub fn measure(
             Some(first) if first != sum => {
                 return Err(BenchError::Unstable {
                     kernel,
-                    first: hex(first),
-                    then: hex(sum),
+                    first: checksum_hex(first),
+                    then: checksum_hex(sum),
                 });
             }
             Some(_) => {}
@@ -153,7 +153,7 @@ pub fn measure(
         warm_up_ms,
         samples_ms,
         // `check` made repeats at least 1, so there was a sample.
-        checksum: hex(checksum.expect("at least one sample was taken")),
+        checksum: checksum_hex(checksum.expect("at least one sample was taken")),
     })
 }
 
@@ -224,36 +224,21 @@ impl WarmUp {
     }
 }
 
-/// A checksum as reports write it: 16 lowercase hex digits.
-pub fn hex(checksum: u64) -> String {
-    format!("{checksum:016x}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
-
-    /// A clock that advances a fixed amount per reading.
-    struct Ticking(Cell<f64>, f64);
-    impl Clock for Ticking {
-        fn now_ms(&self) -> f64 {
-            let t = self.0.get();
-            self.0.set(t + self.1);
-            t
-        }
-    }
+    use crate::task::test_clocks::Ticking;
 
     #[test]
     fn every_sample_times_one_call_and_agrees_on_the_checksum() {
         let body = payload();
-        let clock = Ticking(Cell::new(0.0), 4.0);
+        let clock = Ticking::new(4.0);
         for kernel in Kernel::ALL {
             let t = measure(Runtime::Native, kernel, &body, 50, 3, 0.0, &clock).unwrap();
             // Two clock readings per sample, 4 ms apart.
             assert_eq!(t.samples_ms, vec![4.0; 3]);
             let expected = kernel.run(&body, TASK_SEED, 50).unwrap();
-            assert_eq!(t.checksum, hex(expected), "{kernel}");
+            assert_eq!(t.checksum, checksum_hex(expected), "{kernel}");
             assert_eq!(t.payload_bytes, body.len() as u64);
         }
     }
@@ -261,7 +246,7 @@ mod tests {
     #[test]
     fn different_iterations_give_different_checksums() {
         let body = payload();
-        let clock = Ticking(Cell::new(0.0), 1.0);
+        let clock = Ticking::new(1.0);
         for kernel in Kernel::ALL {
             let a = measure(Runtime::Native, kernel, &body, 10, 1, 0.0, &clock).unwrap();
             let b = measure(Runtime::Native, kernel, &body, 11, 1, 0.0, &clock).unwrap();
@@ -284,7 +269,7 @@ mod tests {
 
     #[test]
     fn warm_up_ends_when_the_speed_settles_or_the_cap_passes() {
-        let clock = Ticking(Cell::new(0.0), 0.0);
+        let clock = Ticking::new(0.0);
         let mut w = WarmUp::new(&clock);
         // Speeding up (baseline code replaced by optimised code): not warm yet.
         assert!(!w.observe(100.0, 10.0));

@@ -120,17 +120,7 @@ pub fn calibrate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
-
-    /// A clock that advances a fixed amount per reading, so calibration is deterministic.
-    struct Ticking(Cell<f64>, f64);
-    impl Clock for Ticking {
-        fn now_ms(&self) -> f64 {
-            let t = self.0.get();
-            self.0.set(t + self.1);
-            t
-        }
-    }
+    use crate::task::test_clocks::Ticking;
 
     #[test]
     fn iterations_scale_with_ms() {
@@ -189,7 +179,7 @@ mod tests {
         // Every reading advances 6 ms: a call of no iterations "takes" 6 ms (the fixed part),
         // and so does every timed run, whose iterations then take no time at all; the loop
         // must still stop once the budget is spent, with a positive speed.
-        let clock = Ticking(Cell::new(0.0), 6.0);
+        let clock = Ticking::new(6.0);
         let c = calibrate(Kernel::Sqrt, b"", &clock, 50.0).unwrap();
         assert_eq!(c.fixed_ms, 6.0);
         assert!(c.iters_per_ms > 0.0 && c.iters_per_ms.is_finite(), "{c:?}");

@@ -237,6 +237,11 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// A checksum as reports write it: 16 lowercase hex digits.
+pub fn checksum_hex(checksum: u64) -> String {
+    format!("{checksum:016x}")
+}
+
 /// Combines per-task checksums into one value per run, independent of the order tasks finished.
 pub fn combine_checksums(checksums: impl IntoIterator<Item = u64>) -> u64 {
     checksums

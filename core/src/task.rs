@@ -125,6 +125,31 @@ pub async fn run_all_on_one_thread<F: Fetcher, C: Clock>(
     futures::future::join_all(specs.iter().map(|s| run_task(fetcher, clock, s))).await
 }
 
+/// Clocks for core's own tests.
+#[cfg(test)]
+pub(crate) mod test_clocks {
+    use super::Clock;
+    use std::cell::Cell;
+
+    /// A clock that advances a fixed amount per reading, so timing code is deterministic.
+    pub(crate) struct Ticking(pub Cell<f64>, pub f64);
+
+    impl Ticking {
+        /// Starts at 0 and advances `step_ms` per reading.
+        pub(crate) fn new(step_ms: f64) -> Ticking {
+            Ticking(Cell::new(0.0), step_ms)
+        }
+    }
+
+    impl Clock for Ticking {
+        fn now_ms(&self) -> f64 {
+            let t = self.0.get();
+            self.0.set(t + self.1);
+            t
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use crate::server::{Background, ChildServer, ServerConfig};
 use crate::strategy::{self, PointCtx};
 use anyhow::{Context, Result, bail};
 use gilwall_core::calibrate::{Calibration, calibrate};
-use gilwall_core::kernel::{Kernel, combine_checksums};
+use gilwall_core::kernel::{Kernel, checksum_hex, combine_checksums};
 use gilwall_core::model::{self, ModelInput};
 use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
 use gilwall_core::stats::Summary;
@@ -404,10 +404,9 @@ impl Bench {
                 copy_times.push(c.ms);
             }
             checksum.get_or_insert_with(|| {
-                format!(
-                    "{:016x}",
-                    combine_checksums(run.outcomes.iter().filter_map(|o| o.result.clone().ok()))
-                )
+                checksum_hex(combine_checksums(
+                    run.outcomes.iter().filter_map(|o| o.result.clone().ok()),
+                ))
             });
         }
         let spec = PointSpec {

@@ -42,7 +42,7 @@ pub fn version() -> String {
 #[wasm_bindgen]
 pub fn features_checksum(body: &[u8], passes: u64) -> Result<String, JsError> {
     kernel::features(body, passes)
-        .map(hex)
+        .map(kernel::checksum_hex)
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
@@ -54,7 +54,7 @@ pub fn pinned_features_case() -> JsValue {
         "seed": kernel::PINNED_FEATURES_SEED,
         "size": kernel::PINNED_FEATURES_SIZE,
         "passes": kernel::PINNED_FEATURES_PASSES,
-        "checksum": hex(kernel::PINNED_FEATURES_CHECKSUM),
+        "checksum": kernel::checksum_hex(kernel::PINNED_FEATURES_CHECKSUM),
     }))
 }
 
@@ -81,9 +81,4 @@ pub fn kernels() -> JsValue {
 pub fn load_report(text: &str) -> Result<JsValue, JsError> {
     let report = Report::from_json(text.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(browser::to_js(&report))
-}
-
-/// A checksum as reports write it: 16 lowercase hex digits.
-pub fn hex(checksum: u64) -> String {
-    format!("{checksum:016x}")
 }

@@ -8,10 +8,9 @@
 
 use crate::browser::{self, PerfClock, error_text, to_js};
 use crate::config::SweepConfig;
-use crate::hex;
 use crate::strategy;
 use gilwall_core::calibrate::calibrate;
-use gilwall_core::kernel::{Kernel, combine_checksums};
+use gilwall_core::kernel::{Kernel, checksum_hex, combine_checksums};
 use gilwall_core::model::{ModelInput, predict};
 use gilwall_core::payload;
 use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
@@ -238,7 +237,7 @@ async fn run_sweep(
                     }
                 }
                 if ok.len() == done.len() {
-                    checksum = Some(hex(combine_checksums(ok)));
+                    checksum = Some(checksum_hex(combine_checksums(ok)));
                 }
             }
             if samples.is_empty() {

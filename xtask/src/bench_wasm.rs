@@ -6,32 +6,19 @@
 //! runs `browser-tests/bench-wasm.mjs`, which takes native and wasm samples in turns and prints
 //! the medians, the ratios and the checksums. Extra arguments go to that script.
 
-use crate::browser::{Server, debug_gilwall, ensure_chromium, ensure_npm_packages};
+use crate::browser::node_against_page;
 use crate::{cargo, root, run, web};
 use anyhow::{Result, bail};
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Builds everything, serves the page and runs the comparison.
 pub fn run_bench(args: &[String]) -> Result<()> {
-    web::build(web::Threads::Optional)?;
     let kernel_timing = build_kernel_timing()?;
-    run(cargo()
-        .current_dir(root())
-        .args(["build", "--package", "gilwall", "--bin", "gilwall"]))?;
-    let chromium = ensure_chromium()?;
-    ensure_npm_packages(&root().join("browser-tests"))?;
-    let server = Server::start(&debug_gilwall())?;
-    let result = run(Command::new("node")
-        .current_dir(root())
-        .arg(root().join("browser-tests").join("bench-wasm.mjs"))
-        .args(args)
-        .env("GILWALL_URL", &server.url)
-        .env("GILWALL_CHROMIUM", &chromium)
-        .env("GILWALL_KERNEL_TIMING", &kernel_timing)
-        .env("GILWALL_ROOT", root()));
-    drop(server);
-    result
+    node_against_page(web::Threads::Optional, |node| {
+        node.arg(root().join("browser-tests").join("bench-wasm.mjs"))
+            .args(args)
+            .env("GILWALL_KERNEL_TIMING", &kernel_timing);
+    })
 }
 
 /// Builds `kernel-timing` (gilwall-bench) with the release profile — the profile the wasm is

@@ -19,17 +19,9 @@ pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Builds everything, starts the server and runs the browser tests.
 pub fn test() -> Result<()> {
-    // The tests cover wasm-threads, so its shared-memory build must be there.
-    web::build(web::Threads::Required)?;
-    run(cargo()
-        .current_dir(root())
-        .args(["build", "--package", "gilwall", "--bin", "gilwall"]))?;
     // The kernel check compares wasm with an optimised native build of the same kernels.
     let kernel_timing = bench_wasm::build_kernel_timing()?;
-    let chromium = ensure_chromium()?;
     let tests = root().join("browser-tests");
-    ensure_npm_packages(&tests)?;
-    let server = Server::start(&debug_gilwall())?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&tests)
         .with_context(|| format!("reading {}", tests.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -39,15 +31,38 @@ pub fn test() -> Result<()> {
     if files.is_empty() {
         bail!("no *.test.mjs files in {}", tests.display());
     }
-    let result = run(Command::new("node")
-        .current_dir(root())
+    // The tests cover wasm-threads, so its shared-memory build must be there.
+    node_against_page(web::Threads::Required, |node| {
         // One file at a time: each runs timing measurements that must not share the 2 cores.
-        .args(["--test", "--test-concurrency=1"])
-        .args(&files)
+        node.args(["--test", "--test-concurrency=1"])
+            .args(&files)
+            .env("GILWALL_KERNEL_TIMING", &kernel_timing);
+    })
+}
+
+/// Runs a node script against the page: builds the page (`threads` says whether its
+/// shared-memory build must succeed) and `gilwall`, makes sure Chromium and the scripts' npm
+/// packages are there, starts `gilwall serve`, and runs `node` — with what `configure` adds —
+/// with `GILWALL_URL`, `GILWALL_CHROMIUM` and `GILWALL_ROOT` set. The server is stopped
+/// however the script ends. Shared by the browser tests, `bench-wasm` and `page-run`.
+pub fn node_against_page(
+    threads: web::Threads,
+    configure: impl FnOnce(&mut Command),
+) -> Result<()> {
+    web::build(threads)?;
+    run(cargo()
+        .current_dir(root())
+        .args(["build", "--package", "gilwall", "--bin", "gilwall"]))?;
+    let chromium = ensure_chromium()?;
+    ensure_npm_packages(&root().join("browser-tests"))?;
+    let server = Server::start(&debug_gilwall())?;
+    let mut node = Command::new("node");
+    node.current_dir(root())
         .env("GILWALL_URL", &server.url)
         .env("GILWALL_CHROMIUM", &chromium)
-        .env("GILWALL_KERNEL_TIMING", &kernel_timing)
-        .env("GILWALL_ROOT", root()));
+        .env("GILWALL_ROOT", root());
+    configure(&mut node);
+    let result = run(&mut node);
     drop(server);
     result
 }
