@@ -18,6 +18,10 @@ pub const MAX_BROWSER_WORKERS: u32 = 32;
 pub const MAX_TASK_COUNTS: usize = 64;
 /// Longest title.
 pub const MAX_TITLE_CHARS: usize = 200;
+/// Most payload bytes one `wasm-threads` repeat may hold at once (N × payload): its tasks share
+/// one wasm memory, which the shared-memory build caps at 1 GiB (`--max-memory` in
+/// `xtask/src/web.rs`); this leaves room for the allocator and each fetch's staging copy.
+pub const MAX_SHARED_PAYLOAD_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Every field a config may have, in the order errors list them.
 pub const FIELDS: &[&str] = &[
@@ -152,6 +156,18 @@ impl SweepConfig {
                     "title must be a string of at most {MAX_TITLE_CHARS} characters, got {v}"
                 ));
             }
+        }
+        let most_tasks = c.tasks.iter().copied().max().unwrap_or(1) as u64;
+        if c.strategies.contains(&StrategyId::WasmThreads)
+            && c.kernel == Kernel::Features
+            && most_tasks * c.payload_bytes > MAX_SHARED_PAYLOAD_BYTES
+        {
+            return err(format!(
+                "wasm-threads holds every task's payload in one shared memory: tasks × payload_kb \
+                 must stay within {} KiB, got {most_tasks} × {} KiB; use fewer tasks or a smaller payload",
+                MAX_SHARED_PAYLOAD_BYTES / 1024,
+                c.payload_bytes / 1024
+            ));
         }
         Ok(c)
     }
@@ -326,6 +342,19 @@ mod tests {
         assert!(err(json!({"strategies": []})).starts_with("strategies must name"));
         assert!(err(json!({"kernel": "x"})).starts_with("kernel: unknown kernel"));
         assert!(err(json!({"payload_kb": 1e9})).starts_with("payload_kb must be"));
+        // wasm-threads' tasks share one memory: 40 × 16 MiB would not fit; the same elsewhere,
+        // 32 × 16 MiB there, or no payload at all (sqrt) are fine.
+        let big = json!({"strategies": ["wasm-threads"], "tasks": [1, 40], "payload_kb": 16384});
+        assert!(err(big).starts_with(
+            "wasm-threads holds every task's payload in one shared memory: tasks × payload_kb must stay within 524288 KiB, got 40 × 16384 KiB"
+        ));
+        for fine in [
+            json!({"strategies": ["workers"], "tasks": [40], "payload_kb": 16384}),
+            json!({"strategies": ["wasm-threads"], "tasks": [32], "payload_kb": 16384}),
+            json!({"strategies": ["wasm-threads"], "tasks": [40], "payload_kb": 16384, "kernel": "sqrt"}),
+        ] {
+            assert!(SweepConfig::from_json(&fine).is_ok(), "{fine}");
+        }
         assert!(err(json!({"repeats": 0})).starts_with("repeats must be"));
         assert!(err(json!({"workers": 0})).starts_with("workers must be between 1 and 32"));
         assert!(err(json!({"title": 3})).starts_with("title must be"));
