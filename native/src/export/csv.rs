@@ -9,7 +9,7 @@ use std::fmt::Write;
 pub struct Csv;
 
 /// The header row.
-pub const HEADER: &str = "runtime,strategy,tasks,workers,io_ms,cpu_ms,cpu_iters,kernel,payload_bytes,median_ms,min_ms,max_ms,model_ms,efficiency,errors,cpu_measured_ms,samples_ms";
+pub const HEADER: &str = "runtime,strategy,tasks,workers,io_ms,cpu_ms,cpu_iters,kernel,payload_bytes,median_ms,min_ms,max_ms,model_ms,efficiency,errors,cpu_measured_ms,copied_bytes,copy_ms,samples_ms";
 
 impl Exporter for Csv {
     fn export(&self, reports: &[Report]) -> Result<Vec<u8>> {
@@ -25,7 +25,7 @@ impl Exporter for Csv {
                 let samples: Vec<String> = p.samples_ms.iter().map(|s| format!("{s:.3}")).collect();
                 writeln!(
                     out,
-                    "{runtime},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.4},{},{},\"{}\"",
+                    "{runtime},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{:.4},{},{},{},{},\"{}\"",
                     field(&p.strategy),
                     p.tasks,
                     opt(p.workers.map(|w| w.to_string())),
@@ -41,6 +41,8 @@ impl Exporter for Csv {
                     p.efficiency,
                     p.errors,
                     opt(p.cpu_measured_ms.map(|c| format!("{c:.3}"))),
+                    opt(p.copied_bytes.map(|b| b.to_string())),
+                    opt(p.copy_ms.map(|c| format!("{c:.3}"))),
                     samples.join(";"),
                 )?;
             }

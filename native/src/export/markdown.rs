@@ -80,8 +80,9 @@ pub fn table(report: &Report) -> String {
         "model",
         "efficiency",
         "errors",
+        "copied / task",
     ];
-    let mut rows: Vec<[String; 7]> = Vec::new();
+    let mut rows: Vec<[String; 8]> = Vec::new();
     for (name, points) in series(report) {
         for p in points {
             rows.push([
@@ -100,10 +101,34 @@ pub fn table(report: &Report) -> String {
                 format_ms(p.model_ms),
                 format!("{:.0}%", p.efficiency * 100.0),
                 p.errors.to_string(),
+                copied(p.copied_bytes, p.copy_ms),
             ]);
         }
     }
-    padded_table(&header, &rows)
+    // The copies column only where some strategy crossed heaps (processes, the page's workers).
+    if report.points.iter().any(|p| p.copied_bytes.is_some()) {
+        return padded_table(&header, &rows);
+    }
+    let first7 = |r: &[String; 8]| -> [String; 7] { std::array::from_fn(|i| r[i].clone()) };
+    let header7: [&str; 7] = std::array::from_fn(|i| header[i]);
+    padded_table(&header7, &rows.iter().map(first7).collect::<Vec<_>>())
+}
+
+/// What one task copied between heaps, as the table shows it: `4.0 MiB in 9.9 ms`.
+fn copied(bytes: Option<u64>, ms: Option<f64>) -> String {
+    match bytes {
+        None => "—".to_string(),
+        Some(b) => {
+            let size = if b >= 1 << 20 {
+                format!("{:.1} MiB", b as f64 / f64::from(1 << 20))
+            } else if b >= 1024 {
+                format!("{:.0} KiB", b as f64 / 1024.0)
+            } else {
+                format!("{b} B")
+            };
+            format!("{size} in {:.1} ms", ms.unwrap_or(0.0))
+        }
+    }
 }
 
 /// A Markdown table whose columns are padded so it reads in a terminal too: the first column
@@ -166,5 +191,54 @@ pub fn format_ms(ms: f64) -> String {
         format!("{ms:.0} ms")
     } else {
         format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gilwall_core::report::{Machine, PointSpec, ReportRuntime};
+
+    fn point(strategy: &str, copies: Option<(u64, f64)>) -> Point {
+        let spec = PointSpec {
+            strategy: strategy.into(),
+            tasks: 2,
+            workers: None,
+            io_ms: 100.0,
+            cpu_ms: 50.0,
+            cpu_iters: None,
+            kernel: Some("features".into()),
+            payload_bytes: 4 << 20,
+        };
+        let mut p = Point::new(spec, vec![160.0], 150.0, 0).unwrap();
+        p.copied_bytes = copies.map(|c| c.0);
+        p.copy_ms = copies.map(|c| c.1);
+        p
+    }
+
+    fn report(points: Vec<Point>) -> Report {
+        let mut r = Report::new(ReportRuntime::Native, Machine::default(), "now".into());
+        r.points = points;
+        r
+    }
+
+    #[test]
+    fn the_table_shows_copies_only_where_a_strategy_crossed_heaps() {
+        let with = table(&report(vec![
+            point("threads", None),
+            point("processes", Some((4_194_506, 9.97))),
+        ]));
+        assert!(
+            with.lines().next().unwrap().ends_with("copied / task |"),
+            "{with}"
+        );
+        assert!(with.contains("4.0 MiB in 10.0 ms"), "{with}");
+        assert!(with.lines().nth(2).unwrap().ends_with("— |"), "{with}");
+        let without = table(&report(vec![point("threads", None)]));
+        assert!(!without.contains("copied"), "{without}");
+        assert!(
+            without.lines().next().unwrap().ends_with("errors |"),
+            "{without}"
+        );
     }
 }
