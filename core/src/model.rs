@@ -14,6 +14,10 @@
 //! - async on one thread, and gil: io + N·cpu — the wall
 //! - a pool of E ≤ P CPU executors (multicore, async-rayon): io + ⌈N/E⌉·cpu
 //! - a thread or process per task on P cores: io + cpu·max(1, N/P)
+//!
+//! A runtime may also cap the fetches in flight: a browser opens at most
+//! [`BROWSER_CONNECTIONS_PER_HOST`] HTTP/1.1 connections to one host, so its fetches beyond
+//! that wait for a connection to free up (`fetch_limit`), even in I/O-only `async`.
 
 use crate::strategy::{Schedule, StrategyId};
 use std::collections::VecDeque;
@@ -31,17 +35,26 @@ pub struct ModelInput {
     pub pool: u32,
     /// Cores available, P.
     pub cores: u32,
+    /// Most fetches in flight at once, where the runtime caps them (the browser); `None` is
+    /// no cap.
+    pub fetch_limit: Option<u32>,
 }
+
+/// HTTP/1.1 connections a browser opens to one host (Chromium, Firefox and Safari alike); a
+/// page and its workers share them, and gilwall's page can only speak HTTP/1.1 to its server
+/// (browsers speak HTTP/2 only over TLS).
+pub const BROWSER_CONNECTIONS_PER_HOST: u32 = 6;
 
 /// The ideal makespan of `strategy` for `input`, in ms.
 pub fn predict(strategy: StrategyId, input: ModelInput) -> f64 {
     let schedule = strategy.schedule(input.tasks, input.pool, input.cores);
-    simulate(
+    simulate_with_fetch_limit(
         input.tasks,
         input.io_ms,
         input.cpu_ms,
         schedule,
         input.cores,
+        input.fetch_limit,
     )
 }
 
@@ -75,6 +88,19 @@ pub fn closed_form(schedule: Schedule, tasks: u32, io: f64, cpu: f64, cores: u32
 /// the same rate, they finish in the order they started, so queues suffice (no heap): the
 /// simulation is O(N) events.
 pub fn simulate(tasks: u32, io: f64, cpu: f64, schedule: Schedule, cores: u32) -> f64 {
+    simulate_with_fetch_limit(tasks, io, cpu, schedule, cores, None)
+}
+
+/// [`simulate`], with at most `fetch_limit` fetches in flight: a task whose turn has come waits
+/// (first come, first served) for one of them to finish before its own fetch starts.
+pub fn simulate_with_fetch_limit(
+    tasks: u32,
+    io: f64,
+    cpu: f64,
+    schedule: Schedule,
+    cores: u32,
+    fetch_limit: Option<u32>,
+) -> f64 {
     const EPS: f64 = 1e-9;
     let io = io.max(0.0);
     let cpu = cpu.max(0.0);
@@ -86,21 +112,34 @@ pub fn simulate(tasks: u32, io: f64, cpu: f64, schedule: Schedule, cores: u32) -
     let mut v = 0.0f64; // "virtual" CPU time: work done by each running job so far
     let mut not_started = tasks;
     let mut fetching: VecDeque<f64> = VecDeque::new(); // fetch end times, ascending
+    let mut waiting_to_fetch: u32 = 0; // started tasks waiting for a connection
+    let connections = fetch_limit.map_or(usize::MAX, |c| c.max(1) as usize);
     let mut cpu_queue: u32 = 0;
     let mut running: VecDeque<f64> = VecDeque::new(); // virtual finish times, ascending
     let mut done = 0u32;
 
-    let start =
-        |not_started: &mut u32, fetching: &mut VecDeque<f64>, cpu_queue: &mut u32, t: f64| {
-            *not_started -= 1;
-            if io > 0.0 {
-                fetching.push_back(t + io);
-            } else {
-                *cpu_queue += 1;
-            }
-        };
+    let start = |not_started: &mut u32,
+                 fetching: &mut VecDeque<f64>,
+                 waiting: &mut u32,
+                 cpu_queue: &mut u32,
+                 t: f64| {
+        *not_started -= 1;
+        if io <= 0.0 {
+            *cpu_queue += 1;
+        } else if fetching.len() < connections {
+            fetching.push_back(t + io);
+        } else {
+            *waiting += 1;
+        }
+    };
     for _ in 0..slots.min(tasks) {
-        start(&mut not_started, &mut fetching, &mut cpu_queue, t);
+        start(
+            &mut not_started,
+            &mut fetching,
+            &mut waiting_to_fetch,
+            &mut cpu_queue,
+            t,
+        );
     }
 
     while done < tasks {
@@ -126,12 +165,23 @@ pub fn simulate(tasks: u32, io: f64, cpu: f64, schedule: Schedule, cores: u32) -
         while fetching.front().is_some_and(|&end| end <= t + EPS) {
             fetching.pop_front();
             cpu_queue += 1;
+            // The freed connection goes to the task that has waited longest.
+            if waiting_to_fetch > 0 {
+                waiting_to_fetch -= 1;
+                fetching.push_back(t + io);
+            }
         }
         while running.front().is_some_and(|&fin| fin <= v + EPS) {
             running.pop_front();
             done += 1;
             if not_started > 0 {
-                start(&mut not_started, &mut fetching, &mut cpu_queue, t);
+                start(
+                    &mut not_started,
+                    &mut fetching,
+                    &mut waiting_to_fetch,
+                    &mut cpu_queue,
+                    t,
+                );
             }
         }
     }
@@ -164,7 +214,39 @@ mod tests {
             cpu_ms: 500.0,
             pool,
             cores,
+            fetch_limit: None,
         }
+    }
+
+    #[test]
+    fn a_browsers_six_connections_make_io_only_async_go_in_rounds() {
+        let browser = |tasks: u32, cpu_ms: f64| ModelInput {
+            cpu_ms,
+            fetch_limit: Some(BROWSER_CONNECTIONS_PER_HOST),
+            ..input(tasks, tasks, 2)
+        };
+        // I/O only: flat up to 6 fetches, then one more fetch time per round of 6.
+        for (n, rounds) in [
+            (1, 1.0),
+            (6, 1.0),
+            (7, 2.0),
+            (12, 2.0),
+            (13, 3.0),
+            (32, 6.0),
+        ] {
+            let got = predict(StrategyId::Async, browser(n, 0.0));
+            assert!(approx(got, rounds * 1000.0), "N = {n}: {got}");
+        }
+        // With CPU on one thread, the wall hides the rounds: the CPU of the first six still
+        // runs while the seventh fetches (1 s of I/O, 0.5 s of CPU each).
+        let wall = predict(StrategyId::Async, browser(8, 500.0));
+        assert!(approx(wall, 1000.0 + 8.0 * 500.0), "{wall}");
+        // No cap: the same as before.
+        let free = ModelInput {
+            cpu_ms: 0.0,
+            ..input(32, 32, 2)
+        };
+        assert!(approx(predict(StrategyId::Async, free), 1000.0));
     }
 
     #[test]
@@ -230,6 +312,7 @@ mod tests {
                 cpu_ms: 0.0,
                 pool: 2,
                 cores: 2,
+                fetch_limit: None,
             };
             assert_eq!(predict(s.id, z), 0.0);
         }

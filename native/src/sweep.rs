@@ -252,6 +252,7 @@ impl Bench {
                 cpu_ms,
                 pool,
                 cores: self.cores,
+                fetch_limit: None,
             },
         )
     }

@@ -11,7 +11,7 @@ use crate::config::SweepConfig;
 use crate::strategy;
 use gilwall_core::calibrate::calibrate;
 use gilwall_core::kernel::{Kernel, checksum_hex, combine_checksums};
-use gilwall_core::model::{ModelInput, predict};
+use gilwall_core::model::{BROWSER_CONNECTIONS_PER_HOST, ModelInput, predict};
 use gilwall_core::payload;
 use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
 use gilwall_core::stats::Summary;
@@ -261,6 +261,7 @@ async fn run_sweep(
                     cpu_ms: work.cpu_ms,
                     pool,
                     cores,
+                    fetch_limit: Some(BROWSER_CONNECTIONS_PER_HOST),
                 },
             );
             let mut point = Point::new(spec, samples, model_ms, errors)

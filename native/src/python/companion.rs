@@ -159,6 +159,7 @@ pub fn build_report(
                 cpu_ms: p.cpu_ms,
                 pool: p.tasks,
                 cores,
+                fetch_limit: None,
             },
         );
         let what = format!("{} N={}", p.strategy, p.tasks);
