@@ -89,6 +89,15 @@ impl SweepConfig {
         self.workers.unwrap_or(tasks).clamp(1, MAX_BROWSER_WORKERS)
     }
 
+    /// The largest pool any point of the sweep uses.
+    pub fn most_pool_size(&self) -> u32 {
+        self.tasks
+            .iter()
+            .map(|&n| self.pool_size(n))
+            .max()
+            .unwrap_or(1)
+    }
+
     /// Checks a config given as JSON (what `JSON.stringify(config)` makes of the object);
     /// missing fields take their defaults.
     pub fn from_json(value: &Value) -> Result<SweepConfig, ConfigError> {
@@ -313,6 +322,7 @@ mod tests {
         assert_eq!(c.payload_bytes, 2048);
         assert_eq!((c.repeats, c.workers), (3, None));
         assert_eq!(c.pool_size(4), 4);
+        assert_eq!(c.most_pool_size(), 4);
         assert_eq!(c.pool_size(1000), MAX_BROWSER_WORKERS);
         assert_eq!(
             SweepConfig::from_json(&json!({})).unwrap(),

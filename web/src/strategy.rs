@@ -74,7 +74,7 @@ pub fn describe_all() -> Vec<Described> {
 }
 
 /// Gets what a run of `id` needs ready (before the clock starts): `pool_size` workers, or the
-/// wasm-threads driver with at least `pool_size` threads.
+/// wasm-threads driver with `pool_size` threads (restarted if it has another number).
 pub async fn prepare(id: StrategyId, pool_size: u32) -> Result<(), String> {
     if uses_pool(id) {
         Pool::get().ensure(pool_size as usize).await?;

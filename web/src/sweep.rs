@@ -154,23 +154,17 @@ async fn run_sweep(
     let cores = machine.cores;
     // Start (and warm up) every worker the sweep will need before anything is timed, so that
     // no point pays for another's start-up.
-    if let Some(most) = config
-        .strategies
-        .iter()
-        .filter(|&&id| strategy::uses_pool(id))
-        .flat_map(|_| config.tasks.iter().map(|&n| config.pool_size(n)))
-        .max()
-    {
+    let most = config.most_pool_size();
+    if config.strategies.iter().any(|&id| strategy::uses_pool(id)) {
         emit(json!({"kind": "starting-workers", "workers": most}));
         crate::pool::Pool::get().ensure(most as usize).await?;
     }
-    // Likewise the wasm-threads driver, once, with the most threads any point uses: with one
-    // thread per task a smaller N leaves some idle, and a fixed `workers` is the same for all.
+    // Likewise the wasm-threads driver, once: rayon's pool cannot be resized, so it gets the
+    // most threads any point uses. With one thread per task a smaller N leaves some idle (the
+    // same parallelism as N threads); a fixed `workers` is the same at every N.
     if config.strategies.contains(&StrategyId::WasmThreads) {
-        let most = config.tasks.iter().map(|&n| config.pool_size(n)).max();
-        let threads = most.unwrap_or(1);
-        emit(json!({"kind": "starting-threads", "threads": threads}));
-        crate::threads::Driver::ensure(threads).await?;
+        emit(json!({"kind": "starting-threads", "threads": most}));
+        crate::threads::Driver::ensure(most).await?;
     }
     let work = calibrate_work(config, emit).await?;
     let mut report = Report::new(ReportRuntime::Browser, machine, browser::now_rfc3339());
@@ -181,8 +175,15 @@ async fn run_sweep(
             if stop.get() {
                 break 'sweep;
             }
+            // The point's pool (recorded and modelled); wasm-threads runs it on the sweep's one
+            // driver, started above.
             let pool = config.pool_size(n);
-            strategy::prepare(id, pool).await?;
+            let size = if id == StrategyId::WasmThreads {
+                most
+            } else {
+                pool
+            };
+            strategy::prepare(id, size).await?;
             let specs: Vec<TaskSpec> = (0..n)
                 .map(|i| TaskSpec {
                     index: i,
@@ -209,7 +210,7 @@ async fn run_sweep(
                     json!({"kind": "start", "strategy": id.as_str(), "tasks": n, "repeat": repeat, "repeats": config.repeats}),
                 );
                 let t0 = clock.now_ms();
-                let done = strategy::run(id, &specs, pool).await?;
+                let done = strategy::run(id, &specs, size).await?;
                 let ms = clock.now_ms() - t0;
                 emit(
                     json!({"kind": "measured", "strategy": id.as_str(), "tasks": n, "repeat": repeat, "ms": ms}),
