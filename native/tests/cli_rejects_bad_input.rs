@@ -1,15 +1,11 @@
 //! The binary as a user meets it: bad flags exit 2 with a message naming the flag; an
 //! unreachable server is a clear error, not a hang; plot refuses a broken report by name.
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+mod binary;
 
-fn gilwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gilwall"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use binary::{assert_usage_errors, gilwall};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 #[test]
 fn bad_flags_exit_2_naming_the_flag() {
@@ -31,16 +27,7 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["blog", "--tasks", "100001"], "--tasks"),
         (&["serve", "--port", "70000"], "--port"),
     ];
-    for (args, flag) in cases {
-        let out = gilwall(args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.contains(flag),
-            "{args:?} should name {flag}: {stderr}"
-        );
-        assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    }
+    assert_usage_errors(cases);
 }
 
 #[test]

@@ -12,19 +12,14 @@
 //! There is no skip: if python3, its venv module or PyPI is missing, these tests fail and say
 //! which (CI installs python3-venv where the interpreter lacks it; see .ci/run).
 
+mod binary;
+
+use binary::{assert_usage_errors, gilwall};
 use gilwall_core::report::{JSON_SCHEMA, Point, Report, ReportRuntime};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const IO_MS: f64 = 100.0;
 const CPU_MS: f64 = 100.0;
-
-fn gilwall(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gilwall"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 /// One environment for every run of these tests, kept between runs in cargo's scratch folder
 /// for integration tests, so pip installs once per target folder, not once per test run.
@@ -233,15 +228,7 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["python", "--repeats", "0"], "--repeats"),
         (&["python", "--url", "ftp://x"], "--url"),
     ];
-    for (args, flag) in cases {
-        let out = gilwall(args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.contains(flag),
-            "{args:?} should name {flag}: {stderr}"
-        );
-    }
+    assert_usage_errors(cases);
 }
 
 #[test]
