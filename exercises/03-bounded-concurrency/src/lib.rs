@@ -2,8 +2,9 @@
 //!
 //! Async makes it cheap to start thousands of fetches at once — cheap for you. The feature store
 //! on the other side may allow only a few connections per client, and this machine has an
-//! open-files limit (gilwall's DESIGN.md: two descriptors per connection). `fetch_all_bounded`
-//! starts every fetch at once, whatever `limit` says.
+//! open-files limit (a client and a server in one process hold two descriptors per connection,
+//! so a 20 000 limit caps one process near 10 000 connections). `fetch_all_bounded` starts
+//! every fetch at once, whatever `limit` says.
 //!
 //! Your job: never have more than `limit` fetches in flight, keep as many as `limit` going
 //! while there is work (don't fall back to serial), and keep the results in the URLs' order.

@@ -55,7 +55,9 @@ impl Default for ServerConfig {
 }
 
 /// Accept backlog for the listener: large enough that a burst of a few thousand connects is
-/// not left to TCP's one-second retry (see DESIGN.md, `somaxconn` is 4096 here).
+/// not left to TCP's one-second retry. Linux caps it at `net.core.somaxconn` (4096 on the
+/// machines gilwall is developed on); connects beyond it are retried by TCP after about a second,
+/// which shows up as a one-second step in a sweep's makespan.
 pub const BACKLOG: u32 = 4096;
 
 /// Most bytes of request line and headers a client may send; more gets the connection closed.
