@@ -94,10 +94,25 @@ pub struct Point {
     pub efficiency: f64,
     /// Failed fetches over all repeats.
     pub errors: u64,
-    /// Median CPU time one task's kernel actually took, in ms (thread CPU clock where the
-    /// runtime has one), so a gap to the model can be told apart: runtime or machine.
+    /// Median CPU time one task's kernel actually took, in ms, on the clock `cpu_clock` names,
+    /// so a gap to the model can be told apart: runtime or machine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_measured_ms: Option<f64>,
+    /// Which clock `cpu_measured_ms` was read from: the thread's CPU clock (natively), or the
+    /// wall time around each kernel call (the browser, which has no thread CPU clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_clock: Option<CpuClock>,
+    /// The model's ideal makespan with each task's CPU work at what the tasks actually took
+    /// (their mean) instead of what was asked, in ms. Beside `model_ms` it separates the
+    /// machine (its kernels ran slower or faster than calibrated) from the runtime (its
+    /// schedule wasted time). Absent where it would mislead: a point with failed tasks, or
+    /// wall-clock CPU times of more executors than cores (time-slicing stretches them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_at_measured_ms: Option<f64>,
+    /// `model_at_measured_ms / median_ms`: how close the schedule came to ideal, whatever the
+    /// kernel's speed on the day; 1 is ideal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_efficiency: Option<f64>,
     /// Order-independent checksum of all tasks' kernel results, in hex; equal across strategies
     /// for the same workload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +138,16 @@ pub struct Point {
     /// (a lower bound: see the strategy that reports it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_ms: Option<f64>,
+}
+
+/// The clock a point's measured CPU time was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CpuClock {
+    /// The thread's own CPU clock: time the kernel's thread ran, not waited.
+    Thread,
+    /// Wall time around each kernel call: CPU time while the kernel has a core to itself.
+    Wall,
 }
 
 /// What a point was measured for, before its samples are known.
@@ -168,6 +193,9 @@ impl Point {
             efficiency: model::efficiency(model_ms, s.median),
             errors,
             cpu_measured_ms: None,
+            cpu_clock: None,
+            model_at_measured_ms: None,
+            schedule_efficiency: None,
             checksum: None,
             all_failed: false,
             error_sample: None,
@@ -175,6 +203,19 @@ impl Point {
             copied_bytes: None,
             copy_ms: None,
         })
+    }
+
+    /// Whether every task of every repeat succeeded: only such a point's times measure the
+    /// work, so only such points get an efficiency, a verdict or a place on a chart.
+    pub fn complete(&self) -> bool {
+        self.errors == 0 && !self.all_failed
+    }
+
+    /// Sets the model's prediction at the CPU time the tasks actually took (`model_at_ms`),
+    /// and the schedule's efficiency against it.
+    pub fn set_model_at_measured(&mut self, model_at_ms: f64) {
+        self.model_at_measured_ms = Some(model_at_ms);
+        self.schedule_efficiency = Some(model::efficiency(model_at_ms, self.median_ms));
     }
 }
 
@@ -330,6 +371,8 @@ impl Report {
                 ("cpu_measured_ms", p.cpu_measured_ms),
                 ("server_late_p99_ms", p.server_late_p99_ms),
                 ("copy_ms", p.copy_ms),
+                ("model_at_measured_ms", p.model_at_measured_ms),
+                ("schedule_efficiency", p.schedule_efficiency),
             ];
             for (name, value) in numbers
                 .into_iter()

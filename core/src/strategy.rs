@@ -66,6 +66,11 @@ pub struct StrategyInfo {
     pub article: &'static str,
     /// What it shows, one sentence.
     pub shows: &'static str,
+    /// Whether it runs its tasks on a pool whose size (`workers`, one per task by default) a
+    /// point records and the model uses.
+    pub pooled: bool,
+    /// Its colour on every chart, the CLI's and the page's alike (`#rrggbb`).
+    pub colour: &'static str,
 }
 
 use Runtime::{Browser, Native};
@@ -78,6 +83,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Native, Browser],
         article: "1. serial requests.get",
         shows: "blocking I/O: the makespan grows with every task",
+        pooled: false,
+        colour: "#2ca02c",
     },
     StrategyInfo {
         id: StrategyId::Async,
@@ -85,6 +92,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Native, Browser],
         article: "2-3. asyncio.gather on one event loop",
         shows: "flat while there is no CPU work; the wall once there is",
+        pooled: false,
+        colour: "#9467bd",
     },
     StrategyInfo {
         id: StrategyId::Gil,
@@ -92,6 +101,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Native],
         article: "3. run_in_executor under the GIL",
         shows: "threads whose CPU work takes turns on one lock: the wall again",
+        pooled: true,
+        colour: "#d62728",
     },
     StrategyInfo {
         id: StrategyId::Threads,
@@ -99,6 +110,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Native],
         article: "5. ThreadPoolExecutor on free-threaded 3.13t",
         shows: "real threads, one heap, no lock: past the wall",
+        pooled: true,
+        colour: "#1f77b4",
     },
     StrategyInfo {
         id: StrategyId::Processes,
@@ -106,6 +119,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Native],
         article: "4. ProcessPoolExecutor",
         shows: "past the wall, paying for process start-up and serialised data",
+        pooled: true,
+        colour: "#ff7f0e",
     },
     StrategyInfo {
         id: StrategyId::Multicore,
@@ -113,6 +128,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Native],
         article: "Go's goroutines",
         shows: "async on every core: what Go does natively",
+        pooled: false,
+        colour: "#17becf",
     },
     StrategyInfo {
         id: StrategyId::AsyncRayon,
@@ -120,6 +137,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Native],
         article: "beyond the article: keep async I/O, send CPU to a pool",
         shows: "the fix without leaving async",
+        pooled: false,
+        colour: "#8c564b",
     },
     StrategyInfo {
         id: StrategyId::Workers,
@@ -127,6 +146,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Browser],
         article: "4. processes, in the browser",
         shows: "separate wasm instances, messages copied: past the wall",
+        pooled: true,
+        colour: "#e377c2",
     },
     StrategyInfo {
         id: StrategyId::AsyncWorkers,
@@ -134,6 +155,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Browser],
         article: "beyond the article: fetch on the main thread, CPU in workers",
         shows: "the fix without leaving the main thread's async fetches",
+        pooled: true,
+        colour: "#7f7f7f",
     },
     StrategyInfo {
         id: StrategyId::WasmThreads,
@@ -141,6 +164,8 @@ pub const STRATEGIES: &[StrategyInfo] = &[
         runtimes: &[Browser],
         article: "5. free threads, in the browser",
         shows: "shared-memory wasm threads: one heap, no copies",
+        pooled: true,
+        colour: "#bcbd22",
     },
 ];
 
@@ -238,6 +263,23 @@ mod tests {
             let json = serde_json::to_string(&info.id).unwrap();
             assert_eq!(json, format!("\"{}\"", info.id.as_str()));
             assert!(!info.runtimes.is_empty());
+            assert!(
+                info.colour.len() == 7
+                    && info.colour.starts_with('#')
+                    && info.colour[1..].chars().all(|c| c.is_ascii_hexdigit()),
+                "{}: {}",
+                info.id,
+                info.colour
+            );
+            assert_eq!(
+                STRATEGIES
+                    .iter()
+                    .filter(|s| s.colour == info.colour)
+                    .count(),
+                1,
+                "{} shares its colour",
+                info.id
+            );
         }
         assert_eq!(STRATEGIES.len(), 10);
         assert!(
@@ -246,6 +288,15 @@ mod tests {
                 .unwrap_err()
                 .contains("expected one of: serial")
         );
+    }
+
+    #[test]
+    fn a_strategy_is_pooled_exactly_when_its_schedule_depends_on_the_pool() {
+        for info in STRATEGIES {
+            let one = info.id.schedule(8, 1, 2);
+            let eight = info.id.schedule(8, 8, 2);
+            assert_eq!(info.pooled, one != eight, "{}", info.id);
+        }
     }
 
     #[test]

@@ -46,19 +46,117 @@ pub struct TaskSpec {
     pub iterations: u64,
 }
 
-/// How one task went.
-#[derive(Debug, Clone, PartialEq)]
+/// How one task went. Serialisable, so it can cross back from a worker process or a Web Worker
+/// whole; every runtime builds it with the constructors below, so a failed fetch reads the same
+/// everywhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskOutcome {
     /// The task's number.
     pub index: u32,
     /// The kernel's checksum, or why the task failed (fetch or payload).
     pub result: Result<u64, String>,
-    /// When the fetch finished, relative to the clock's origin.
-    pub fetched_at_ms: f64,
-    /// Wall time the kernel took.
+    /// When the fetch finished, on the repeat's clock; `None` where the task ran on another
+    /// clock (a Web Worker's has its own origin) or never got that far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at_ms: Option<f64>,
+    /// Wall time from the fetched body to the kernel's result, ms (under `gil` this includes
+    /// waiting for the lock).
     pub cpu_ms: f64,
-    /// CPU time the kernel took, where the clock can tell.
+    /// CPU time the kernel took on its thread's own clock, where the runtime has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_time_ms: Option<f64>,
+    /// What the task copied between heaps that share no memory, for the strategies that cross
+    /// them (processes, Web Workers); `None` where it stayed in one heap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied: Option<Copied>,
+}
+
+/// Payload bytes one task's data crossed between heaps with, and the time the copies took.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Copied {
+    /// Payload bytes that crossed.
+    pub bytes: u64,
+    /// Time spent copying, serialising and deserialising them, ms.
+    pub ms: f64,
+}
+
+/// The one wording of a failed fetch, whatever the runtime.
+pub fn fetch_error(url: &str, error: impl std::fmt::Display) -> String {
+    format!("fetch {url} failed: {error}")
+}
+
+impl TaskOutcome {
+    /// A task that failed before its kernel ran (a fetch, a worker, a pool), saying why.
+    pub fn failed(index: u32, error: String, fetched_at_ms: Option<f64>) -> TaskOutcome {
+        TaskOutcome {
+            index,
+            result: Err(error),
+            fetched_at_ms,
+            cpu_ms: 0.0,
+            cpu_time_ms: None,
+            copied: None,
+        }
+    }
+
+    /// A task whose fetch of `spec.url` failed with `error`, noticed at `at_ms`.
+    pub fn fetch_failed(
+        spec: &TaskSpec,
+        error: impl std::fmt::Display,
+        at_ms: Option<f64>,
+    ) -> TaskOutcome {
+        TaskOutcome::failed(spec.index, fetch_error(&spec.url, error), at_ms)
+    }
+
+    /// A task whose kernel ran (`computed`), fetched at `fetched_at_ms`.
+    pub fn computed(index: u32, fetched_at_ms: Option<f64>, computed: Computed) -> TaskOutcome {
+        TaskOutcome {
+            index,
+            result: computed.result,
+            fetched_at_ms,
+            cpu_ms: computed.wall_ms,
+            cpu_time_ms: computed.cpu_time_ms,
+            copied: None,
+        }
+    }
+
+    /// The same outcome, with what the task copied between heaps.
+    pub fn with_copied(mut self, copied: Copied) -> TaskOutcome {
+        self.copied = Some(copied);
+        self
+    }
+}
+
+/// A timed piece of CPU work: its result, its wall time and (where the clock can tell) the CPU
+/// time its thread spent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Computed {
+    /// The kernel's checksum, or why the payload could not be used.
+    pub result: Result<u64, String>,
+    /// Wall time, ms.
+    pub wall_ms: f64,
+    /// The thread's CPU time, ms, where the clock has a thread CPU clock.
+    pub cpu_time_ms: Option<f64>,
+}
+
+/// Runs `work` on this thread, timed by `clock` in wall time and thread CPU time. Every
+/// strategy times its CPU half through this, wherever that half runs.
+pub fn timed<C: Clock>(clock: &C, work: impl FnOnce() -> Result<u64, String>) -> Computed {
+    let cpu0 = clock.thread_cpu_ms();
+    let t0 = clock.now_ms();
+    let result = work();
+    let wall_ms = clock.now_ms() - t0;
+    let cpu_time_ms = cpu0.zip(clock.thread_cpu_ms()).map(|(a, b)| b - a);
+    Computed {
+        result,
+        wall_ms,
+        cpu_time_ms,
+    }
+}
+
+/// The CPU half of a task over a fetched body, timed: what a pool thread, a worker process or a
+/// Web Worker runs.
+pub fn timed_compute<C: Clock>(clock: &C, body: &[u8], spec: &TaskSpec) -> Computed {
+    timed(clock, || compute(body, spec))
 }
 
 /// The article's `prepare_feature_batch`: fetch, then compute. A failed fetch is reported in
@@ -69,32 +167,17 @@ pub async fn run_task<F: Fetcher, C: Clock>(
     spec: &TaskSpec,
 ) -> TaskOutcome {
     let body = fetcher.fetch(&spec.url).await;
-    let fetched_at_ms = clock.now_ms();
+    let fetched_at_ms = Some(clock.now_ms());
     match body {
-        Err(e) => TaskOutcome {
-            index: spec.index,
-            result: Err(format!("fetch {} failed: {e}", spec.url)),
-            fetched_at_ms,
-            cpu_ms: 0.0,
-            cpu_time_ms: None,
-        },
+        Err(e) => TaskOutcome::fetch_failed(spec, e, fetched_at_ms),
         Ok(body) => {
-            let cpu0 = clock.thread_cpu_ms();
-            let result = compute(&body, spec);
-            let cpu_time_ms = cpu0.zip(clock.thread_cpu_ms()).map(|(a, b)| b - a);
-            TaskOutcome {
-                index: spec.index,
-                result,
-                fetched_at_ms,
-                cpu_ms: clock.now_ms() - fetched_at_ms,
-                cpu_time_ms,
-            }
+            TaskOutcome::computed(spec.index, fetched_at_ms, timed_compute(clock, &body, spec))
         }
     }
 }
 
 /// The CPU half of a task: the kernel over a fetched body. Strategies that move CPU work
-/// elsewhere (a pool, a worker, another process) call this there.
+/// elsewhere (a pool, a worker, another process) call this there, through [`timed_compute`].
 pub fn compute(body: &[u8], spec: &TaskSpec) -> Result<u64, String> {
     check_json(body, spec.kernel)?;
     spec.kernel
@@ -212,7 +295,7 @@ mod tests {
             Ok(crate::kernel::sqrt_loop(crate::kernel::noise_for(2), 10).to_bits())
         );
         assert_eq!(*fetcher.0.borrow(), ["a", "fail", "c"]);
-        assert!(out.iter().all(|o| o.fetched_at_ms == 5.0));
+        assert!(out.iter().all(|o| o.fetched_at_ms == Some(5.0)));
     }
 
     #[test]

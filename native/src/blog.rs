@@ -5,10 +5,11 @@
 //! experiment it writes a JSON report, an SVG chart and a Markdown summary, plus an index.
 
 use crate::export::{self, Exporter, chart::Chart, json::Json, markdown::Markdown};
-use crate::sweep::{Bench, SweepConfig};
+use crate::sweep::Bench;
 use anyhow::{Context, Result};
+use gilwall_core::StrategyId;
 use gilwall_core::report::Report;
-use gilwall_core::{CpuSpec, StrategyId};
+use gilwall_core::sweep::SweepSpec;
 use indicatif::ProgressBar;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -104,7 +105,7 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
             }
         }
     }
-    let sweep = |cpu: bool| SweepConfig {
+    let sweep = |cpu: bool| SweepSpec {
         strategies: wanted
             .iter()
             .filter(|(_, c)| *c == cpu)
@@ -112,9 +113,9 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
             .collect(),
         tasks: config.tasks.clone(),
         io_ms: config.io_ms,
-        cpu: CpuSpec::Ratio(if cpu { config.cpu_ratio } else { 0.0 }),
+        cpu_ratio: Some(if cpu { config.cpu_ratio } else { 0.0 }),
         repeats: config.repeats,
-        ..SweepConfig::default()
+        ..SweepSpec::default()
     };
     let io_only = bench.run(&sweep(false), progress, |_| Ok(()))?;
     let with_cpu = bench.run(&sweep(true), progress, |_| Ok(()))?;

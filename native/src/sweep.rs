@@ -1,122 +1,57 @@
-//! The sweep runner: every strategy at every task count, repeated, each point beside the model.
+//! The native side of core's sweep pipeline: what only the `gilwall` command has.
 //!
 //! A [`Bench`] holds what a whole session shares — the feature server (embedded unless `--url`
 //! names one), the machine's core count and the kernels' calibrations — so `gilwall blog` can run
-//! several sweeps against one server and calibrate once.
+//! several sweeps against one server and calibrate once. Core plans each sweep, orders and
+//! records its points ([`gilwall_core::sweep`]); this module only runs one repeat of a point
+//! with the native strategies, asks the server how late it was, and shows progress.
 
 use crate::fetch::{DEFAULT_TIMEOUT_SLACK, blocking_client, blocking_fetch};
 use crate::machine::{self, InstantClock};
 use crate::server::{Background, ChildServer, ServerConfig};
 use crate::strategy::{self, PointCtx};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use gilwall_core::calibrate::{Calibration, calibrate};
-use gilwall_core::kernel::{Kernel, checksum_hex, combine_checksums};
-use gilwall_core::model::{self, ModelInput};
-use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
-use gilwall_core::stats::Summary;
-use gilwall_core::{CpuSpec, StrategyId, Workload, payload};
+use gilwall_core::report::{Report, ReportRuntime};
+use gilwall_core::sweep::{self, Event, Plan, PointPlan, Repeat, RunNo, Runner, SweepSpec};
+use gilwall_core::{Kernel, Runtime, payload};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// What one sweep measures.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SweepConfig {
-    /// Strategies, in the order they are run and shown.
-    pub strategies: Vec<StrategyId>,
-    /// Task counts N.
-    pub tasks: Vec<u32>,
-    /// Fetch delay, ms.
-    pub io_ms: f64,
-    /// CPU work per task.
-    pub cpu: CpuSpec,
-    /// The kernel.
-    pub kernel: Kernel,
-    /// Payload size, bytes.
-    pub payload_bytes: u64,
-    /// Measured runs per point.
-    pub repeats: u32,
-    /// Unmeasured runs before them.
-    pub warmup: u32,
-    /// Pool size; `None` is one worker per task.
-    pub workers: Option<u32>,
-    /// The gil strategy's switch interval, ms.
-    pub switch_interval_ms: f64,
-    /// Per-request timeout; `None` is the delay plus 30 s.
-    pub timeout_ms: Option<u64>,
-    /// A title for the report.
-    pub title: Option<String>,
-    /// Speak HTTP/2 to the server (h2c), multiplexing requests over few connections: what lets
-    /// one process hold 10 000 requests in flight.
-    pub http2: bool,
+/// What can stop a bench before it measures, in words that name no flag (the CLI maps them).
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The server at `url` did not answer a `/delay/0` probe.
+    #[error(
+        "cannot reach {url} ({why}); is that server running and httpbin-compatible? Leave it out to use gilwall's embedded server"
+    )]
+    Unreachable {
+        /// The server's URL.
+        url: String,
+        /// What the probe got.
+        why: String,
+    },
+    /// The largest point needs more sockets than this process may open.
+    #[error(
+        "{tasks} tasks need about {needed} open files (one socket per task, two with the \
+         embedded server), but this process may open {limit}; use fewer tasks, HTTP/2, or raise \
+         `ulimit -n`"
+    )]
+    OpenFiles {
+        /// Tasks in the largest point.
+        tasks: u64,
+        /// Descriptors it needs.
+        needed: u64,
+        /// Descriptors this process may open.
+        limit: u64,
+    },
 }
 
-impl Default for SweepConfig {
-    fn default() -> Self {
-        SweepConfig {
-            strategies: StrategyId::for_runtime(gilwall_core::Runtime::Native).collect(),
-            tasks: vec![1, 2, 4, 8, 16],
-            io_ms: 200.0,
-            cpu: CpuSpec::Ratio(0.5),
-            kernel: Kernel::Sqrt,
-            payload_bytes: 1024,
-            repeats: 1,
-            warmup: 0,
-            workers: None,
-            switch_interval_ms: 5.0,
-            timeout_ms: None,
-            title: None,
-            http2: false,
-        }
-    }
-}
-
-impl SweepConfig {
-    /// The workload of one point, for validation.
-    fn workload(&self, tasks: u32) -> Workload {
-        Workload {
-            tasks,
-            io_ms: self.io_ms,
-            cpu: self.cpu,
-            kernel: self.kernel,
-            payload_bytes: self.payload_bytes,
-            workers: self.workers,
-        }
-    }
-
-    /// Checks every field; the message names the one that is wrong.
-    pub fn validate(&self) -> Result<()> {
-        if self.strategies.is_empty() {
-            bail!("no strategy to run");
-        }
-        if self.tasks.is_empty() {
-            bail!("no task count to run");
-        }
-        for &n in &self.tasks {
-            self.workload(n).validate()?;
-        }
-        gilwall_core::workload::check_repeats(self.repeats)?;
-        if !(self.switch_interval_ms.is_finite()
-            && self.switch_interval_ms > 0.0
-            && self.switch_interval_ms <= 1000.0)
-        {
-            bail!(
-                "switch_interval_ms must be more than 0 and at most 1000, got {}",
-                self.switch_interval_ms
-            );
-        }
-        if let Some(s) = self
-            .strategies
-            .iter()
-            .find(|s| !s.info().runtimes.contains(&gilwall_core::Runtime::Native))
-        {
-            bail!("{s} runs only in the browser; open the demo page (cargo xtask serve)");
-        }
-        Ok(())
-    }
-}
+/// Time spent calibrating a kernel, ms.
+pub const CALIBRATION_BUDGET_MS: f64 = 300.0;
 
 /// Where the embedded server runs. Held only so that dropping the bench stops it.
 #[allow(dead_code)]
@@ -213,92 +148,51 @@ impl Bench {
             return Ok(*c);
         }
         let body = payload::generate(0, payload_bytes as usize);
-        let c = calibrate(kernel, &body, &InstantClock::new(), 300.0)
+        let c = calibrate(kernel, &body, &InstantClock::new(), CALIBRATION_BUDGET_MS)
             .with_context(|| format!("calibrating the {kernel} kernel"))?;
         cache.insert((kernel, payload_bytes), c);
         Ok(c)
     }
 
-    /// CPU ms and iterations per task for `config`.
-    fn cpu_plan(&self, config: &SweepConfig) -> Result<(f64, u64, Calibration)> {
-        let cal = self.calibration(config.kernel, config.payload_bytes)?;
-        Ok(match config.cpu.ms(config.io_ms) {
-            // Asking for less than one call's fixed part (a large payload's parse) models what
-            // the call really costs.
-            Some(ms) => (cal.effective_ms(ms), cal.iterations_for(ms), cal),
-            None => {
-                let CpuSpec::Iters(n) = config.cpu else {
-                    unreachable!("only Iters has no ms")
-                };
-                (cal.ms_for(n), n, cal)
-            }
-        })
-    }
-
-    /// The model's makespan for `strategy` at `tasks` under `config`.
-    pub fn model_ms(
-        &self,
-        config: &SweepConfig,
-        strategy: StrategyId,
-        tasks: u32,
-        cpu_ms: f64,
-    ) -> f64 {
-        let pool = config.workers.unwrap_or(tasks);
-        model::predict(
-            strategy,
-            ModelInput {
-                tasks,
-                io_ms: config.io_ms,
-                cpu_ms,
-                pool,
-                cores: self.cores,
-                fetch_limit: None,
-            },
-        )
+    /// Plans `spec` here: checks it, calibrates its kernel, and predicts every point.
+    pub fn plan(&self, spec: &SweepSpec) -> Result<Plan> {
+        spec.check(Runtime::Native)?;
+        let cal = self.calibration(spec.kernel, spec.payload_bytes())?;
+        Ok(Plan::new(
+            spec,
+            Runtime::Native,
+            &cal,
+            self.cores,
+            &self.base_url,
+        )?)
     }
 
     /// Runs the whole sweep, calling `on_point` with the report so far after every point (so
     /// the caller can save it), and returns the report.
     pub fn run(
         &self,
-        config: &SweepConfig,
+        spec: &SweepSpec,
         progress: &ProgressBar,
         on_point: impl FnMut(&Report) -> Result<()>,
     ) -> Result<Report> {
-        self.run_from(config, None, progress, on_point)
+        self.run_from(spec, None, progress, on_point)
     }
 
     /// Like [`Bench::run`], but continues `resumed` — an interrupted run of the same sweep —
-    /// measuring only the points it does not have yet. Its points must match `config` (delay,
+    /// measuring only the points it does not have yet. Its points must match `spec` (delay,
     /// CPU work, kernel, payload, workers); the error names the first that does not.
     pub fn run_from(
         &self,
-        config: &SweepConfig,
+        spec: &SweepSpec,
         resumed: Option<Report>,
         progress: &ProgressBar,
-        mut on_point: impl FnMut(&Report) -> Result<()>,
+        on_point: impl FnMut(&Report) -> Result<()>,
     ) -> Result<Report> {
-        config.validate()?;
-        let max_tasks = config.tasks.iter().copied().max().unwrap_or(1) as u64;
-        // A client socket and (embedded) a server socket per task, plus the pool's slack.
-        // With HTTP/2 every request shares one connection per client.
-        let per_task = match (&self.server, config.http2) {
-            (_, true) => 0,
-            (Some(Server::InProcess(_)), false) => 2,
-            _ => 1,
-        };
-        let needed = max_tasks * per_task + 64;
-        if needed > self.open_files {
-            bail!(
-                "--tasks {max_tasks} needs about {needed} open files (one socket per task, two with the embedded \
-                 server), but this process may open {}; lower --tasks or raise `ulimit -n`",
-                self.open_files
-            );
-        }
-        let (cpu_ms, iterations, cal) = self.cpu_plan(config)?;
-        let mut report = match resumed {
+        let plan = self.plan(spec)?;
+        self.check_open_files(&plan)?;
+        let report = match resumed {
             Some(r) => {
-                check_resumable(&r, config, cpu_ms, iterations)?;
+                plan.check_resumable(&r)?;
                 r
             }
             None => {
@@ -307,134 +201,56 @@ impl Bench {
                     machine::describe(),
                     machine::now_rfc3339(),
                 );
-                r.title = config.title.clone();
+                r.title = spec.title.clone();
                 r
             }
         };
-        let todo: Vec<(StrategyId, u32)> = config
-            .strategies
+        let runs = f64::from(spec.repeats + spec.warmup);
+        let total: f64 = plan
+            .points
             .iter()
-            .flat_map(|&s| config.tasks.iter().map(move |&n| (s, n)))
-            .filter(|(s, n)| {
+            .filter(|q| {
                 !report
                     .points
                     .iter()
-                    .any(|p| p.strategy == s.as_str() && p.tasks == *n)
+                    .any(|p| p.strategy == q.strategy.as_str() && p.tasks == q.tasks)
             })
-            .collect();
-        let runs = (config.repeats + config.warmup) as f64;
-        let total: f64 = todo
-            .iter()
-            .map(|&(s, n)| self.model_ms(config, s, n, cpu_ms) * runs)
+            .map(|q| q.model_ms * runs)
             .sum();
         progress.set_length(total.max(1.0) as u64);
-        for (strategy, tasks) in todo {
-            progress.set_message(format!("{strategy} N={tasks}"));
-            let point =
-                self.measure(config, strategy, tasks, cpu_ms, iterations, &cal, progress)?;
-            report.points.push(point);
-            on_point(&report)?;
-        }
+        let mut runner = NativeRunner {
+            bench: self,
+            plan: Arc::new(plan.clone()),
+            progress,
+            on_point,
+        };
+        let report = futures::executor::block_on(sweep::run(&plan, report, &mut runner))?;
         progress.finish_and_clear();
         Ok(report)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn measure(
-        &self,
-        config: &SweepConfig,
-        strategy: StrategyId,
-        tasks: u32,
-        cpu_ms: f64,
-        iterations: u64,
-        cal: &Calibration,
-        progress: &ProgressBar,
-    ) -> Result<Point> {
-        let ctx = PointCtx {
-            base_url: self.base_url.clone(),
-            tasks,
-            pool: config.workers.unwrap_or(tasks),
-            cores: self.cores,
-            kernel: config.kernel,
-            iterations,
-            io_ms: config.io_ms,
-            payload_bytes: config.payload_bytes,
-            iters_per_ms: cal.iters_per_ms,
-            switch_interval: Duration::from_secs_f64(config.switch_interval_ms / 1000.0),
-            timeout: config
-                .timeout_ms
-                .map(Duration::from_millis)
-                .unwrap_or(Duration::from_secs_f64(config.io_ms / 1000.0) + DEFAULT_TIMEOUT_SLACK),
-            worker_exe: self.worker_exe.clone(),
-            http2: config.http2,
+    /// Fails, saying what to do, when the largest point needs more sockets than this process
+    /// may open: a client socket per task and, with the server in this process, one more.
+    fn check_open_files(&self, plan: &Plan) -> Result<()> {
+        let max_tasks = plan.points.iter().map(|p| p.tasks).max().unwrap_or(1) as u64;
+        // With HTTP/2 every request shares one connection per client.
+        let per_task = match (&self.server, plan.spec.http2) {
+            (_, true) => 0,
+            (Some(Server::InProcess(_)), false) => 2,
+            _ => 1,
         };
-        let model_ms = self.model_ms(config, strategy, tasks, cpu_ms);
-        let mut samples = Vec::with_capacity(config.repeats as usize);
-        let mut errors = 0u64;
-        let mut cpu_times = Vec::new();
-        let mut checksum = None;
-        let mut error_sample: Option<String> = None;
-        let mut late_p99: Option<f64> = None;
-        let (mut copied_bytes, mut copy_times) = (None, Vec::new());
-        for run_no in 0..config.warmup + config.repeats {
-            // Start each run's lateness count afresh (calibration and warm-up are not its own).
-            self.server_lateness_p99();
-            let run = strategy::run(strategy, &ctx)
-                .with_context(|| format!("running {strategy} with {tasks} tasks"))?;
-            progress.inc(model_ms as u64);
-            let failures: Vec<&String> = run
-                .outcomes
-                .iter()
-                .filter_map(|o| o.result.as_ref().err())
-                .collect();
-            let late = self.server_lateness_p99();
-            if run_no < config.warmup {
-                continue;
+        let needed = max_tasks * per_task + 64;
+        if needed > self.open_files {
+            return Err(BenchError::OpenFiles {
+                tasks: max_tasks,
+                needed,
+                limit: self.open_files,
             }
-            if let Some(l) = late {
-                late_p99 = Some(late_p99.map_or(l, |m: f64| m.max(l)));
-            }
-            if let (None, Some(first)) = (&error_sample, failures.first()) {
-                error_sample = Some(first.chars().take(300).collect());
-            }
-            errors += failures.len() as u64;
-            samples.push(run.makespan_ms);
-            cpu_times.extend(run.outcomes.iter().filter_map(|o| o.cpu_time_ms));
-            for c in &run.copies {
-                copied_bytes = copied_bytes.max(Some(c.bytes));
-                copy_times.push(c.ms);
-            }
-            checksum.get_or_insert_with(|| {
-                checksum_hex(combine_checksums(
-                    run.outcomes.iter().filter_map(|o| o.result.clone().ok()),
-                ))
-            });
+            .into());
         }
-        let spec = PointSpec {
-            strategy: strategy.as_str().to_string(),
-            tasks,
-            workers: config.workers,
-            io_ms: config.io_ms,
-            cpu_ms,
-            cpu_iters: Some(iterations),
-            kernel: Some(config.kernel.id().to_string()),
-            payload_bytes: config.payload_bytes,
-        };
-        // Makespans are finite and there is at least one repeat (validated), so this is Some.
-        let mut point =
-            Point::new(spec, samples, model_ms, errors).context("a run produced no usable time")?;
-        point.cpu_measured_ms = Summary::of(&cpu_times).map(|s| s.median);
-        point.checksum = checksum;
-        point.all_failed = errors == u64::from(tasks) * u64::from(config.repeats);
-        point.error_sample = error_sample;
-        point.server_late_p99_ms = late_p99;
-        point.copied_bytes = copied_bytes;
-        point.copy_ms = Summary::of(&copy_times).map(|s| s.median);
-        Ok(point)
+        Ok(())
     }
-}
 
-impl Bench {
     /// The server's lateness p99 since the last call, in ms (and resets it); `None` for servers
     /// that do not report it (`--url` pointing at httpbin, say) or before any request.
     fn server_lateness_p99(&self) -> Option<f64> {
@@ -445,55 +261,55 @@ impl Bench {
     }
 }
 
-/// Checks that `report` was measured with the same settings as `config`, so resuming it does
-/// not mix two experiments in one chart.
-fn check_resumable(
-    report: &Report,
-    config: &SweepConfig,
-    cpu_ms: f64,
-    iterations: u64,
-) -> Result<()> {
-    if report.runtime != ReportRuntime::Native {
-        bail!(
-            "only a report of `gilwall run` can be resumed; this one came from the {:?} runtime",
-            report.runtime
-        );
+/// What core's loop calls natively: each repeat runs a native strategy.
+struct NativeRunner<'a, F> {
+    bench: &'a Bench,
+    /// The plan, shared with the thread a repeat runs on.
+    plan: Arc<Plan>,
+    progress: &'a ProgressBar,
+    on_point: F,
+}
+
+impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
+    type Error = anyhow::Error;
+
+    async fn prepare(&mut self, _plan: &Plan, point: &PointPlan) -> Result<()> {
+        self.progress
+            .set_message(format!("{} N={}", point.strategy, point.tasks));
+        Ok(())
     }
-    for p in &report.points {
-        let cpu_matches = match config.cpu {
-            CpuSpec::Iters(_) => p.cpu_iters == Some(iterations),
-            _ => (p.cpu_ms - cpu_ms).abs() < 1e-9,
+
+    async fn repeat(&mut self, plan: &Plan, point: &PointPlan, _run: RunNo) -> Result<Repeat> {
+        let spec = &plan.spec;
+        let ctx = PointCtx {
+            plan: self.plan.clone(),
+            point: *point,
+            switch_interval: Duration::from_secs_f64(spec.switch_interval_ms / 1000.0),
+            timeout: spec
+                .timeout_ms
+                .map(Duration::from_millis)
+                .unwrap_or(Duration::from_secs_f64(plan.io_ms / 1000.0) + DEFAULT_TIMEOUT_SLACK),
+            worker_exe: self.bench.worker_exe.clone(),
         };
-        let mismatch = if p.io_ms != config.io_ms {
-            Some(format!("--io-ms {}", p.io_ms))
-        } else if !cpu_matches {
-            Some(format!(
-                "--cpu-ms {} ({} iterations)",
-                p.cpu_ms,
-                p.cpu_iters.unwrap_or(0)
-            ))
-        } else if p.kernel.as_deref() != Some(config.kernel.id()) {
-            Some(format!("--kernel {}", p.kernel.as_deref().unwrap_or("?")))
-        } else if p.payload_bytes != config.payload_bytes {
-            Some(format!("--payload-kb {}", p.payload_bytes / 1024))
-        } else if p.workers != config.workers {
-            Some(format!(
-                "--workers {}",
-                p.workers.map_or("(one per task)".into(), |w| w.to_string())
-            ))
-        } else {
-            None
-        };
-        if let Some(flag) = mismatch {
-            bail!(
-                "cannot resume: its point {} N={} was measured with {flag}; run again with the same flags as the \
-                 interrupted sweep",
-                p.strategy,
-                p.tasks
-            );
+        // Start each run's lateness count afresh (calibration and warm-up are not its own).
+        self.bench.server_lateness_p99();
+        let run = strategy::run(point.strategy, &ctx)
+            .with_context(|| format!("running {} with {} tasks", point.strategy, point.tasks))?;
+        Ok(Repeat {
+            makespan_ms: run.makespan_ms,
+            outcomes: run.outcomes,
+            server_late_p99_ms: self.bench.server_lateness_p99(),
+        })
+    }
+
+    fn event(&mut self, event: Event<'_>) -> Result<()> {
+        match event {
+            Event::Measured { point, .. } => self.progress.inc(point.model_ms as u64),
+            Event::Point { report } => (self.on_point)(report)?,
+            Event::Failure { .. } | Event::Stopped => {}
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Fails with a clear message unless `url` answers an httpbin-style `/delay/0` within 5 s.
@@ -501,9 +317,10 @@ fn check_reachable(url: &str) -> Result<()> {
     let probe = format!("{}/delay/0", url.trim_end_matches('/'));
     let client = blocking_client(Duration::from_secs(5))?;
     blocking_fetch(&client, &probe).map(drop).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot reach --url {url} ({e}); is that server running and httpbin-compatible? \
-             Leave out --url to use gilwall's embedded server"
-        )
+        BenchError::Unreachable {
+            url: url.to_string(),
+            why: e.to_string(),
+        }
+        .into()
     })
 }

@@ -3,20 +3,21 @@
 
 use gilwall::server::ServerConfig;
 use gilwall::server::faults::Faults;
-use gilwall::sweep::{Bench, SweepConfig};
-use gilwall_core::{CpuSpec, Report, StrategyId};
+use gilwall::sweep::Bench;
+use gilwall_core::sweep::SweepSpec;
+use gilwall_core::{Report, StrategyId};
 use indicatif::ProgressBar;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn io_only(strategies: &[StrategyId], tasks: u32, repeats: u32) -> SweepConfig {
-    SweepConfig {
+fn io_only(strategies: &[StrategyId], tasks: u32, repeats: u32) -> SweepSpec {
+    SweepSpec {
         strategies: strategies.to_vec(),
         tasks: vec![tasks],
         io_ms: 10.0,
-        cpu: CpuSpec::Ms(0.0),
+        cpu_ms: Some(0.0),
         repeats,
-        ..SweepConfig::default()
+        ..SweepSpec::default()
     }
 }
 

@@ -2,8 +2,9 @@
 //! themselves (those are benchmarks on a quiet machine), but failures far outside them.
 
 use gilwall::server::ServerConfig;
-use gilwall::sweep::{Bench, SweepConfig};
-use gilwall_core::{CpuSpec, StrategyId};
+use gilwall::sweep::Bench;
+use gilwall_core::StrategyId;
+use gilwall_core::sweep::SweepSpec;
 use indicatif::ProgressBar;
 use std::process::Command;
 use std::sync::Mutex;
@@ -15,13 +16,13 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 fn two_thousand_requests_in_flight_over_http2_stay_near_one_delay() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let bench = Bench::start(None, ServerConfig::default()).unwrap();
-    let config = SweepConfig {
+    let config = SweepSpec {
         strategies: vec![StrategyId::Async],
         tasks: vec![2000],
         io_ms: 300.0,
-        cpu: CpuSpec::Ms(0.0),
+        cpu_ms: Some(0.0),
         http2: true,
-        ..SweepConfig::default()
+        ..SweepSpec::default()
     };
     let report = bench
         .run(&config, &ProgressBar::hidden(), |_| Ok(()))
@@ -46,16 +47,16 @@ fn two_thousand_requests_in_flight_over_http2_stay_near_one_delay() {
 fn the_one_thread_strategies_stay_close_to_the_model() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let bench = Bench::start(None, ServerConfig::default()).unwrap();
-    let config = SweepConfig {
+    let config = SweepSpec {
         // One-thread strategies only: they need one core, so another program on the shared
         // machine bends them least; the parallel ones are checked against async by ratio in
         // strategies_show_the_wall.rs instead.
         strategies: vec![StrategyId::Serial, StrategyId::Async],
         tasks: vec![1, 4],
         io_ms: 100.0,
-        cpu: CpuSpec::Ms(50.0),
+        cpu_ms: Some(50.0),
         warmup: 1,
-        ..SweepConfig::default()
+        ..SweepSpec::default()
     };
     let report = bench
         .run(&config, &ProgressBar::hidden(), |_| Ok(()))

@@ -6,9 +6,10 @@
 mod support;
 
 use gilwall::server::ServerConfig;
-use gilwall::sweep::{Bench, SweepConfig};
+use gilwall::sweep::Bench;
 use gilwall_core::report::Report;
-use gilwall_core::{CpuSpec, Kernel, StrategyId};
+use gilwall_core::sweep::SweepSpec;
+use gilwall_core::{Kernel, StrategyId};
 use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -34,16 +35,16 @@ fn median(report: &Report, strategy: &str, tasks: u32) -> f64 {
         .median_ms
 }
 
-fn sweep(strategies: &[StrategyId], cpu_ms: f64, kernel: Kernel) -> SweepConfig {
-    SweepConfig {
+fn sweep(strategies: &[StrategyId], cpu_ms: f64, kernel: Kernel) -> SweepSpec {
+    SweepSpec {
         strategies: strategies.to_vec(),
         tasks: vec![1, 8],
         io_ms: IO_MS,
-        cpu: CpuSpec::Ms(cpu_ms),
+        cpu_ms: Some(cpu_ms),
         kernel,
-        payload_bytes: 2048,
+        payload_kb: 2,
         repeats: 1,
-        ..SweepConfig::default()
+        ..SweepSpec::default()
     }
 }
 
@@ -186,9 +187,9 @@ fn the_features_kernel_runs_end_to_end_with_equal_results() {
         if p.strategy == "processes" {
             let bytes = p.copied_bytes.expect("processes count their copies");
             assert!(
-                bytes >= config.payload_bytes && bytes < 2 * config.payload_bytes + 1024,
+                bytes >= config.payload_bytes() && bytes < 2 * config.payload_bytes() + 1024,
                 "copied {bytes} bytes per task of a {} byte payload",
-                config.payload_bytes
+                config.payload_bytes()
             );
             assert!(p.copy_ms.is_some_and(|ms| ms > 0.0), "{:?}", p.copy_ms);
         } else {

@@ -12,7 +12,6 @@
 
 pub mod bench;
 pub mod browser;
-pub mod config;
 pub mod pool;
 pub mod strategy;
 pub mod sweep;

@@ -12,14 +12,14 @@
 //! Payloads cross as the article's pickling does: serialised on one side, deserialised on the
 //! other. Here that is a copy out of the sender's wasm memory into a JS buffer, the buffer
 //! *transferred* (not cloned) with the message, and a copy into the receiver's wasm memory.
-//! Both copies are timed and counted in the outcome (`copy_ms`, `copied_bytes`), on the way in
+//! Both copies are timed and counted in the outcome (`copied`), on the way in
 //! (a compute job's payload) and on the way back (the features a worker returns with its
 //! result, as the native `processes` strategy does).
 
 use crate::browser::{PerfClock, error_text};
-use crate::wire::{Job, WireOutcome};
+use crate::wire::{Job, add_copies};
 use futures::channel::oneshot;
-use gilwall_core::task::Clock;
+use gilwall_core::task::{Clock, Copied, TaskOutcome};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -175,7 +175,7 @@ impl Pool {
 
     /// Sends `job` (with `body` for a compute job) to worker `i` and waits for its outcome, with
     /// the copies the page made (body out, features back) added to the worker's own.
-    async fn call(&self, i: usize, job: &Job, body: Option<&[u8]>) -> Result<WireOutcome, String> {
+    async fn call(&self, i: usize, job: &Job, body: Option<&[u8]>) -> Result<TaskOutcome, String> {
         // `i` comes from a Crew, whose indices are below the pool's length at its creation, and
         // the pool never shrinks.
         let member = self.members.borrow()[i].clone();
@@ -195,7 +195,7 @@ impl Pool {
         let text = get("outcome")
             .as_string()
             .ok_or_else(|| format!("a Web Worker replied {}", error_text(&reply)))?;
-        let mut outcome: WireOutcome = serde_json::from_str(&text)
+        let mut outcome: TaskOutcome = serde_json::from_str(&text)
             .map_err(|e| format!("a Web Worker replied nonsense: {e}"))?;
         if let Ok(features) = get("features").dyn_into::<js_sys::Uint8Array>() {
             // The parent takes the features into its own heap, as the article's parent
@@ -205,8 +205,15 @@ impl Pool {
             copy_ms += clock.now_ms() - t0;
             copied_bytes += features.len() as u64;
         }
-        outcome.copy_ms += copy_ms;
-        outcome.copied_bytes += copied_bytes;
+        outcome.copied = Some(add_copies(
+            outcome.copied,
+            Copied {
+                bytes: copied_bytes,
+                ms: copy_ms,
+            },
+        ));
+        // The worker's clock has its own origin: when its fetch ended means nothing here.
+        outcome.fetched_at_ms = None;
         Ok(outcome)
     }
 }
@@ -235,7 +242,7 @@ impl Crew {
     }
 
     /// Runs `job` on the next free worker, waiting for one if all are busy.
-    pub async fn run(&self, job: Job, body: Option<&[u8]>) -> Result<WireOutcome, String> {
+    pub async fn run(&self, job: Job, body: Option<&[u8]>) -> Result<TaskOutcome, String> {
         let i = self.acquire().await?;
         let out = self.pool.call(i, &job, body).await;
         self.release(i);

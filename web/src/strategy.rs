@@ -8,13 +8,13 @@
 //! | `async-workers` | fetches on the main thread, CPU sent to the worker pool | the fix without leaving async |
 //! | `wasm-threads` | fetches in a driver worker, CPU on rayon's pool over shared memory | 5: free threads; one heap, nothing copied |
 //!
-//! The strategies that cross heaps count what they copy ([`Done`]), so a report shows the
-//! price of the article's pickling beside the threads that do not pay it.
+//! The strategies that cross heaps count what they copy (each outcome's `copied`), so a report
+//! shows the price of the article's pickling beside the threads that do not pay it.
 
 use crate::browser::{PerfClock, WebFetcher, fetch_bytes};
 use crate::pool::{Crew, Pool};
 use crate::threads::{self, Driver};
-use crate::wire::{Job, WireOutcome, WireSpec};
+use crate::wire::Job;
 use futures::future::join_all;
 use gilwall_core::strategy::{Runtime, StrategyId};
 use gilwall_core::task::{self, TaskOutcome, TaskSpec};
@@ -37,11 +37,6 @@ pub fn uses_pool(id: StrategyId) -> bool {
     matches!(id, StrategyId::Workers | StrategyId::AsyncWorkers)
 }
 
-/// Whether `id` runs on a pool whose size a point records: the workers, or wasm-threads' threads.
-pub fn has_pool(id: StrategyId) -> bool {
-    uses_pool(id) || id == StrategyId::WasmThreads
-}
-
 /// One strategy as the page's controls show it.
 #[derive(Debug, Serialize)]
 pub struct Described {
@@ -49,6 +44,7 @@ pub struct Described {
     title: &'static str,
     article: &'static str,
     shows: &'static str,
+    colour: &'static str,
     available: bool,
     /// Why the page cannot run it, when it cannot.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +62,7 @@ pub fn describe_all() -> Vec<Described> {
                 title: info.title,
                 article: info.article,
                 shows: info.shows,
+                colour: info.colour,
                 available: why.is_none(),
                 why,
             }
@@ -85,59 +82,32 @@ pub async fn prepare(id: StrategyId, pool_size: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// One task's outcome, with what it copied between heaps where the strategy crosses them.
-#[derive(Debug)]
-pub struct Done {
-    /// Core's outcome.
-    pub outcome: TaskOutcome,
-    /// Payload bytes copied between heaps and the time it took, ms; `None` where the strategy
-    /// never leaves the page's heap.
-    pub copied: Option<(u64, f64)>,
-}
-
-impl Done {
-    fn local(outcome: TaskOutcome) -> Done {
-        Done {
-            outcome,
-            copied: None,
-        }
-    }
-
-    fn crossed(out: WireOutcome) -> Done {
-        let copied = Some((out.copied_bytes, out.copy_ms));
-        Done {
-            outcome: out.into_outcome(),
-            copied,
-        }
-    }
-}
-
 /// Runs every task of one repeat with strategy `id` and returns their outcomes.
-pub async fn run(id: StrategyId, specs: &[TaskSpec], pool_size: u32) -> Result<Vec<Done>, String> {
+pub async fn run(
+    id: StrategyId,
+    specs: &[TaskSpec],
+    pool_size: u32,
+) -> Result<Vec<TaskOutcome>, String> {
     let (fetcher, clock) = (WebFetcher, PerfClock);
     match id {
         // Article step 1: one task after another; each fetch is awaited before the next starts.
         StrategyId::Serial => {
             let mut out = Vec::with_capacity(specs.len());
             for spec in specs {
-                out.push(Done::local(task::run_task(&fetcher, &clock, spec).await));
+                out.push(task::run_task(&fetcher, &clock, spec).await);
             }
             Ok(out)
         }
         // Article steps 2-3: asyncio.gather. Core's schedule, unchanged, on the page's event loop:
         // fetches overlap, and each kernel blocks the main thread — and the page — while it runs.
-        StrategyId::Async => Ok(task::run_all_on_one_thread(&fetcher, &clock, specs)
-            .await
-            .into_iter()
-            .map(Done::local)
-            .collect()),
+        StrategyId::Async => Ok(task::run_all_on_one_thread(&fetcher, &clock, specs).await),
         // Article step 4: the whole task (fetch and compute) runs in a worker.
         StrategyId::Workers => {
             let crew = Crew::new(Pool::get(), pool_size as usize)?;
             let jobs = specs.iter().map(|spec| {
                 let crew = &crew;
                 async move {
-                    let out = crew.run(Job::Task(WireSpec::from(spec)), None).await;
+                    let out = crew.run(Job::Task(spec.clone()), None).await;
                     settle(spec, out)
                 }
             });
@@ -150,11 +120,9 @@ pub async fn run(id: StrategyId, specs: &[TaskSpec], pool_size: u32) -> Result<V
                 let crew = &crew;
                 async move {
                     match fetch_bytes(&spec.url).await {
-                        Err(e) => failed(spec, format!("fetch {} failed: {e}", spec.url)),
+                        Err(e) => TaskOutcome::fetch_failed(spec, e, None),
                         Ok(body) => {
-                            let out = crew
-                                .run(Job::Compute(WireSpec::from(spec)), Some(&body))
-                                .await;
+                            let out = crew.run(Job::Compute(spec.clone()), Some(&body)).await;
                             settle(spec, out)
                         }
                     }
@@ -166,33 +134,15 @@ pub async fn run(id: StrategyId, specs: &[TaskSpec], pool_size: u32) -> Result<V
         // kernel on rayon's pool over shared memory; the page only awaits the reply.
         StrategyId::WasmThreads => {
             let driver = Driver::ensure(pool_size).await?;
-            Ok(driver
-                .run(specs)
-                .await?
-                .into_iter()
-                .map(Done::crossed)
-                .collect())
+            driver.run(specs).await
         }
         other => Err(format!("the {other} strategy is not one the page runs")),
     }
 }
 
-/// A worker's answer as core's outcome; a worker that failed fails only its task.
-fn settle(spec: &TaskSpec, out: Result<WireOutcome, String>) -> Done {
-    match out {
-        Ok(o) => Done::crossed(o),
-        Err(e) => failed(spec, e),
-    }
-}
-
-fn failed(spec: &TaskSpec, error: String) -> Done {
-    Done::local(TaskOutcome {
-        index: spec.index,
-        result: Err(error),
-        fetched_at_ms: f64::NAN,
-        cpu_ms: 0.0,
-        cpu_time_ms: None,
-    })
+/// A worker's answer; a worker that failed fails only its task.
+fn settle(spec: &TaskSpec, out: Result<TaskOutcome, String>) -> TaskOutcome {
+    out.unwrap_or_else(|e| TaskOutcome::failed(spec.index, e, None))
 }
 
 #[cfg(test)]

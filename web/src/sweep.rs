@@ -1,5 +1,7 @@
-//! A sweep in the page: calibrate, then measure every strategy at every task count, and build
-//! the report — the browser's counterpart of the CLI's sweep runner.
+//! The page's side of core's sweep pipeline: start the workers, calibrate with
+//! `performance.now()`, and run one repeat of a point at a time with the browser strategies.
+//! Core plans, orders and records the points ([`gilwall_core::sweep`]), exactly as it does for
+//! the `gilwall` command.
 //!
 //! The page drives it through [`Sweep`]: `new Sweep(config)` checks the config (throwing an
 //! error that names the field), `run(onEvent)` resolves to the report object, `stop()` ends it
@@ -7,17 +9,16 @@
 //! responsiveness meter can attribute frozen frames to the strategy that froze them.
 
 use crate::browser::{self, PerfClock, error_text, to_js};
-use crate::config::SweepConfig;
 use crate::strategy;
 use gilwall_core::calibrate::calibrate;
-use gilwall_core::kernel::{Kernel, checksum_hex, combine_checksums};
-use gilwall_core::model::{BROWSER_CONNECTIONS_PER_HOST, ModelInput, predict};
+use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
-use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
-use gilwall_core::stats::Summary;
-use gilwall_core::strategy::StrategyId;
-use gilwall_core::task::{Clock, TaskSpec};
-use gilwall_core::workload::{CpuSpec, fetch_url};
+use gilwall_core::report::{Report, ReportRuntime};
+use gilwall_core::strategy::{Runtime, StrategyId};
+use gilwall_core::sweep::{
+    self, Event, Plan, PointPlan, Repeat, RunNo, Runner, SpecError, SweepError, SweepSpec,
+};
+use gilwall_core::task::Clock;
 use serde_json::json;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -25,24 +26,25 @@ use wasm_bindgen::prelude::*;
 
 /// Time spent calibrating the kernel before a sweep, ms.
 pub const CALIBRATION_BUDGET_MS: f64 = 250.0;
-/// Pause between two timed runs, ms: the page draws, and the meter sees calm frames between
+/// Pause before each timed run, ms: the page draws, and the meter sees calm frames between
 /// the strategies' runs rather than one long blur.
 pub const PAUSE_BETWEEN_RUNS_MS: i32 = 60;
 
 /// One sweep, configured and ready to run.
 #[wasm_bindgen]
 pub struct Sweep {
-    config: SweepConfig,
+    spec: SweepSpec,
     stop: Rc<Cell<bool>>,
 }
 
 #[wasm_bindgen]
 impl Sweep {
-    /// Checks `config` (see [`SweepConfig`]); `undefined` or `null` takes every default.
+    /// Checks `config` (the fields of core's `SweepSpec`); `undefined` or `null` takes every
+    /// default.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Sweep, JsError> {
-        let value = if config.is_undefined() || config.is_null() {
-            serde_json::Value::Object(Default::default())
+        let spec = if config.is_undefined() || config.is_null() {
+            SweepSpec::default()
         } else {
             let text = js_sys::JSON::stringify(&config).map_err(|e| {
                 JsError::new(&format!(
@@ -50,19 +52,18 @@ impl Sweep {
                     error_text(&e)
                 ))
             })?;
-            let text = String::from(text);
-            serde_json::from_str(&text).map_err(|_| {
-                JsError::new(&format!("the config must be a plain object, got {text}"))
-            })?
+            SweepSpec::from_json(&String::from(text)).map_err(|e| JsError::new(&e.message))?
         };
-        let config = SweepConfig::from_json(&value).map_err(|e| JsError::new(&e.to_string()))?;
-        for &id in &config.strategies {
+        let spec = with_default_strategies(spec);
+        spec.check(Runtime::Browser)
+            .map_err(|e| JsError::new(&e.message))?;
+        for &id in &spec.strategies {
             strategy::support(id).map_err(|why| {
                 JsError::new(&format!("strategies: {id} cannot run on this page: {why}"))
             })?;
         }
         Ok(Sweep {
-            config,
+            spec,
             stop: Rc::new(Cell::new(false)),
         })
     }
@@ -74,10 +75,10 @@ impl Sweep {
     }
 
     /// Runs the sweep, calling `on_event` with progress objects (`kind`: `starting-workers`,
-    /// `starting-threads`, `calibrated`, `start`,
-    /// `measured`, `point`, `error`, `stopped`), and resolves to the report object.
+    /// `starting-threads`, `calibrated`, `start`, `measured`, `point`, `error`, `stopped`),
+    /// and resolves to the report object.
     pub fn run(&self, on_event: js_sys::Function) -> js_sys::Promise {
-        let config = self.config.clone();
+        let spec = self.spec.clone();
         let stop = self.stop.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let emit = |event: serde_json::Value| {
@@ -89,9 +90,9 @@ impl Sweep {
                     ));
                 }
             };
-            match run_sweep(&config, &stop, &emit).await {
+            match run_sweep(&spec, &stop, &emit).await {
                 Ok(report) => Ok(to_js(&report)),
-                Err(e) => Err(JsError::new(&e).into()),
+                Err(e) => Err(JsError::new(&e.0).into()),
             }
         })
     }
@@ -104,179 +105,150 @@ extern "C" {
     fn console_warn(s: &str);
 }
 
-/// How much work one task does, once the kernel is calibrated.
-struct Work {
-    iterations: u64,
-    cpu_ms: f64,
+/// No strategies named: every browser strategy this page can run.
+fn with_default_strategies(mut spec: SweepSpec) -> SweepSpec {
+    if spec.strategies.is_empty() {
+        spec.strategies = StrategyId::for_runtime(Runtime::Browser)
+            .filter(|&id| strategy::support(id).is_ok())
+            .collect();
+    }
+    spec
 }
 
-async fn calibrate_work(
-    config: &SweepConfig,
-    emit: &impl Fn(serde_json::Value),
-) -> Result<Work, String> {
-    let body = match config.kernel {
-        Kernel::Features => payload::generate(1, config.payload_bytes as usize),
-        Kernel::Sqrt => Vec::new(),
-    };
-    // Let the page show "calibrating" before the main thread is busy for a moment.
-    browser::pause(0).await;
-    let cal = calibrate(config.kernel, &body, &PerfClock, CALIBRATION_BUDGET_MS)
-        .map_err(|e| format!("calibrating the {} kernel: {e}", config.kernel))?;
-    let work = match config.cpu {
-        CpuSpec::Iters(n) => Work {
-            iterations: n,
-            cpu_ms: cal.ms_for(n),
-        },
-        spec => {
-            // ms() is only None for Iters, handled above.
-            let ms = spec.ms(config.io_ms).unwrap_or(0.0);
-            Work {
-                iterations: cal.iterations_for(ms),
-                cpu_ms: cal.effective_ms(ms),
-            }
-        }
-    };
-    emit(json!({
-        "kind": "calibrated", "kernel": config.kernel.id(), "iters_per_ms": cal.iters_per_ms,
-        "iterations": work.iterations, "cpu_ms": work.cpu_ms,
-    }));
-    Ok(work)
+/// Why a sweep in the page failed, in words for the page.
+#[derive(Debug)]
+struct PageError(String);
+
+impl From<SweepError> for PageError {
+    fn from(e: SweepError) -> Self {
+        PageError(e.to_string())
+    }
+}
+
+impl From<SpecError> for PageError {
+    fn from(e: SpecError) -> Self {
+        PageError(e.message)
+    }
+}
+
+impl From<String> for PageError {
+    fn from(e: String) -> Self {
+        PageError(e)
+    }
 }
 
 async fn run_sweep(
-    config: &SweepConfig,
+    spec: &SweepSpec,
     stop: &Cell<bool>,
     emit: &impl Fn(serde_json::Value),
-) -> Result<Report, String> {
+) -> Result<Report, PageError> {
     let base = browser::origin()?;
-    let clock = PerfClock;
     let machine = browser::describe();
     let cores = machine.cores;
+    // Let the page show "calibrating" before the main thread is busy for a moment.
+    browser::pause(0).await;
+    let body = match spec.kernel {
+        Kernel::Features => payload::generate(1, spec.payload_bytes() as usize),
+        Kernel::Sqrt => Vec::new(),
+    };
+    let cal = calibrate(spec.kernel, &body, &PerfClock, CALIBRATION_BUDGET_MS)
+        .map_err(|e| format!("calibrating the {} kernel: {e}", spec.kernel))?;
+    let plan = Plan::new(spec, Runtime::Browser, &cal, cores, &base)?;
     // Start (and warm up) every worker the sweep will need before anything is timed, so that
     // no point pays for another's start-up.
-    let most = config.most_pool_size();
-    if config.strategies.iter().any(|&id| strategy::uses_pool(id)) {
+    let most = plan.most_pool();
+    if plan.points.iter().any(|p| strategy::uses_pool(p.strategy)) {
         emit(json!({"kind": "starting-workers", "workers": most}));
         crate::pool::Pool::get().ensure(most as usize).await?;
     }
     // Likewise the wasm-threads driver, once: rayon's pool cannot be resized, so it gets the
     // most threads any point uses. With one thread per task a smaller N leaves some idle (the
     // same parallelism as N threads); a fixed `workers` is the same at every N.
-    if config.strategies.contains(&StrategyId::WasmThreads) {
+    if plan.spec.strategies.contains(&StrategyId::WasmThreads) {
         emit(json!({"kind": "starting-threads", "threads": most}));
         crate::threads::Driver::ensure(most).await?;
     }
-    let work = calibrate_work(config, emit).await?;
+    emit(json!({
+        "kind": "calibrated", "kernel": spec.kernel.id(), "iters_per_ms": cal.iters_per_ms,
+        "iterations": plan.iterations, "cpu_ms": plan.cpu_ms,
+    }));
     let mut report = Report::new(ReportRuntime::Browser, machine, browser::now_rfc3339());
-    report.title = config.title.clone();
+    report.title = spec.title.clone();
+    let mut runner = PageRunner {
+        emit,
+        stop,
+        threads: most,
+    };
+    sweep::run(&plan, report, &mut runner).await
+}
 
-    'sweep: for &id in &config.strategies {
-        for &n in &config.tasks {
-            if stop.get() {
-                break 'sweep;
-            }
-            // The point's pool (recorded and modelled); wasm-threads runs it on the sweep's one
-            // driver, started above.
-            let pool = config.pool_size(n);
-            let size = if id == StrategyId::WasmThreads {
-                most
-            } else {
-                pool
-            };
-            strategy::prepare(id, size).await?;
-            let specs: Vec<TaskSpec> = (0..n)
-                .map(|i| TaskSpec {
-                    index: i,
-                    url: fetch_url(
-                        &base,
-                        config.kernel,
-                        config.io_ms,
-                        config.payload_bytes,
-                        i as u64,
-                    ),
-                    kernel: config.kernel,
-                    iterations: work.iterations,
-                })
-                .collect();
-            let (mut samples, mut cpu_times, mut errors) = (Vec::new(), Vec::new(), 0u64);
-            let (mut copied_bytes, mut copy_times) = (None, Vec::new());
-            let mut checksum = None;
-            for repeat in 0..config.repeats {
-                if stop.get() {
-                    break;
-                }
-                browser::pause(PAUSE_BETWEEN_RUNS_MS).await;
-                emit(
-                    json!({"kind": "start", "strategy": id.as_str(), "tasks": n, "repeat": repeat, "repeats": config.repeats}),
-                );
-                let t0 = clock.now_ms();
-                let done = strategy::run(id, &specs, size).await?;
-                let ms = clock.now_ms() - t0;
-                emit(
-                    json!({"kind": "measured", "strategy": id.as_str(), "tasks": n, "repeat": repeat, "ms": ms}),
-                );
-                samples.push(ms);
-                let mut ok = Vec::new();
-                for d in &done {
-                    if let Some((bytes, ms)) = d.copied {
-                        copied_bytes = copied_bytes.max(Some(bytes));
-                        copy_times.push(ms);
-                    }
-                    match &d.outcome.result {
-                        Ok(sum) => {
-                            ok.push(*sum);
-                            cpu_times.push(d.outcome.cpu_ms);
-                        }
-                        Err(e) => {
-                            if errors == 0 {
-                                emit(
-                                    json!({"kind": "error", "strategy": id.as_str(), "tasks": n, "message": e}),
-                                );
-                            }
-                            errors += 1;
-                        }
-                    }
-                }
-                if ok.len() == done.len() {
-                    checksum = Some(checksum_hex(combine_checksums(ok)));
-                }
-            }
-            if samples.is_empty() {
-                break 'sweep;
-            }
-            let spec = PointSpec {
-                strategy: id.as_str().to_string(),
-                tasks: n,
-                workers: strategy::has_pool(id).then_some(pool),
-                io_ms: config.io_ms,
-                cpu_ms: work.cpu_ms,
-                cpu_iters: Some(work.iterations),
-                kernel: Some(config.kernel.id().to_string()),
-                payload_bytes: config.payload_bytes,
-            };
-            let model_ms = predict(
-                id,
-                ModelInput {
-                    tasks: n,
-                    io_ms: config.io_ms,
-                    cpu_ms: work.cpu_ms,
-                    pool,
-                    cores,
-                    fetch_limit: Some(BROWSER_CONNECTIONS_PER_HOST),
-                },
-            );
-            let mut point = Point::new(spec, samples, model_ms, errors)
-                .ok_or_else(|| format!("{id} at {n} tasks measured a non-finite time"))?;
-            point.cpu_measured_ms = Summary::of(&cpu_times).map(|s| s.median);
-            point.checksum = checksum;
-            point.copied_bytes = copied_bytes;
-            point.copy_ms = Summary::of(&copy_times).map(|s| s.median);
-            emit(json!({"kind": "point", "point": &point}));
-            report.points.push(point);
+/// What core's loop calls in the page.
+struct PageRunner<'a, E> {
+    emit: &'a E,
+    stop: &'a Cell<bool>,
+    /// The wasm-threads driver's pool size: every point runs on the sweep's one driver.
+    threads: u32,
+}
+
+impl<E> PageRunner<'_, E> {
+    /// The pool a point runs on: its own, or the sweep's one wasm-threads driver.
+    fn size(&self, point: &PointPlan) -> u32 {
+        if point.strategy == StrategyId::WasmThreads {
+            self.threads
+        } else {
+            point.pool
         }
     }
-    if stop.get() {
-        emit(json!({"kind": "stopped"}));
+}
+
+impl<E: Fn(serde_json::Value)> Runner for PageRunner<'_, E> {
+    type Error = PageError;
+
+    async fn prepare(&mut self, _plan: &Plan, point: &PointPlan) -> Result<(), PageError> {
+        Ok(strategy::prepare(point.strategy, self.size(point)).await?)
     }
-    Ok(report)
+
+    async fn repeat(
+        &mut self,
+        plan: &Plan,
+        point: &PointPlan,
+        run: RunNo,
+    ) -> Result<Repeat, PageError> {
+        let specs = plan.tasks(point);
+        browser::pause(PAUSE_BETWEEN_RUNS_MS).await;
+        (self.emit)(json!({
+            "kind": "start", "strategy": point.strategy.as_str(), "tasks": point.tasks,
+            "repeat": run.index, "repeats": run.of, "warmup": run.warmup,
+        }));
+        let clock = PerfClock;
+        let t0 = clock.now_ms();
+        let outcomes = strategy::run(point.strategy, &specs, self.size(point)).await?;
+        Ok(Repeat {
+            makespan_ms: clock.now_ms() - t0,
+            outcomes,
+            server_late_p99_ms: None,
+        })
+    }
+
+    fn event(&mut self, event: Event<'_>) -> Result<(), PageError> {
+        let value = match event {
+            Event::Measured { point, run, ms } => json!({
+                "kind": "measured", "strategy": point.strategy.as_str(), "tasks": point.tasks,
+                "repeat": run.index, "warmup": run.warmup, "ms": ms,
+            }),
+            Event::Failure { point, message } => json!({
+                "kind": "error", "strategy": point.strategy.as_str(), "tasks": point.tasks,
+                "message": message,
+            }),
+            // The report's last point is the one just measured.
+            Event::Point { report } => json!({"kind": "point", "point": report.points.last()}),
+            Event::Stopped => json!({"kind": "stopped"}),
+        };
+        (self.emit)(value);
+        Ok(())
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.stop.get()
+    }
 }

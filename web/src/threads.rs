@@ -18,8 +18,7 @@
 //!   into the pool thread's closure, not copied, because every thread sees the same memory.
 
 use crate::pool::Member;
-use crate::wire::{WireOutcome, WireSpec};
-use gilwall_core::task::TaskSpec;
+use gilwall_core::task::{TaskOutcome, TaskSpec};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -104,15 +103,14 @@ impl Driver {
     }
 
     /// Runs one repeat's tasks on the driver and returns their outcomes.
-    pub async fn run(&self, specs: &[TaskSpec]) -> Result<Vec<WireOutcome>, String> {
-        let wire: Vec<WireSpec> = specs.iter().map(WireSpec::from).collect();
+    pub async fn run(&self, specs: &[TaskSpec]) -> Result<Vec<TaskOutcome>, String> {
         // Task specs are plain data and always serialise.
-        let job = serde_json::to_string(&wire).expect("task specs always serialise");
+        let job = serde_json::to_string(specs).expect("task specs always serialise");
         let reply = self.member.ask(job, None).await?;
         let text = reply
             .as_string()
             .ok_or_else(|| "the wasm-threads driver replied with something not text".to_string())?;
-        let outcomes: Vec<WireOutcome> = serde_json::from_str(&text)
+        let outcomes: Vec<TaskOutcome> = serde_json::from_str(&text)
             .map_err(|e| format!("the wasm-threads driver replied nonsense: {e}"))?;
         if outcomes.len() != specs.len() {
             return Err(format!(
@@ -129,13 +127,12 @@ impl Driver {
 #[cfg(feature = "threads")]
 mod driver_side {
     use crate::browser::{PerfClock, WebFetcher};
-    use crate::wire::{WireOutcome, WireSpec};
     use futures::channel::oneshot;
     use futures::future::join_all;
     use gilwall_core::calibrate::calibrate;
     use gilwall_core::kernel::Kernel;
     use gilwall_core::payload;
-    use gilwall_core::task::{self, Clock, Fetcher, TaskSpec};
+    use gilwall_core::task::{Copied, Fetcher, TaskOutcome, TaskSpec, timed_compute};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
 
@@ -177,45 +174,33 @@ mod driver_side {
     /// their outcomes, in the same order.
     #[wasm_bindgen]
     pub async fn threads_run(job: String) -> Result<String, JsError> {
-        let specs: Vec<WireSpec> = serde_json::from_str(&job)
+        let specs: Vec<TaskSpec> = serde_json::from_str(&job)
             .map_err(|e| JsError::new(&format!("the page sent a malformed task list: {e}")))?;
-        let outcomes = join_all(specs.into_iter().map(|s| one_task(s.into()))).await;
+        let outcomes = join_all(specs.into_iter().map(one_task)).await;
         // Outcomes are integers, finite floats and strings.
         Ok(serde_json::to_string(&outcomes).expect("outcomes always serialise"))
     }
 
     /// One task: fetch on the driver's event loop, then the kernel on a pool thread.
-    async fn one_task(spec: TaskSpec) -> WireOutcome {
+    async fn one_task(spec: TaskSpec) -> TaskOutcome {
         let index = spec.index;
-        let failed = |error: String| WireOutcome {
-            index,
-            result: Err(error),
-            cpu_ms: 0.0,
-            copied_bytes: 0,
-            copy_ms: 0.0,
-        };
         let body = match WebFetcher.fetch(&spec.url).await {
             Ok(body) => body,
-            Err(e) => return failed(format!("fetch {} failed: {e}", spec.url)),
+            Err(e) => return TaskOutcome::fetch_failed(&spec, e, None),
         };
         let (tx, rx) = oneshot::channel();
         // `body` moves into the closure: the pool thread reads the very bytes the fetch wrote
-        // into shared memory. Nothing is copied, so `copied_bytes` is 0.
+        // into shared memory. Nothing is copied.
         rayon::spawn(move || {
-            let clock = PerfClock;
-            let t0 = clock.now_ms();
-            let result = task::compute(&body, &spec);
-            let _ = tx.send(WireOutcome {
-                index,
-                result,
-                cpu_ms: clock.now_ms() - t0,
-                copied_bytes: 0,
-                copy_ms: 0.0,
-            });
+            let computed = timed_compute(&PerfClock, &body, &spec);
+            let _ = tx.send(computed);
         });
         // Waking this future from a pool thread goes through `Atomics.waitAsync`, so the
         // driver's event loop keeps serving the other fetches meanwhile.
-        rx.await
-            .unwrap_or_else(|_| failed("a pool thread dropped its task".into()))
+        let outcome = match rx.await {
+            Ok(computed) => TaskOutcome::computed(index, None, computed),
+            Err(_) => TaskOutcome::failed(index, "a pool thread dropped its task".into(), None),
+        };
+        outcome.with_copied(Copied { bytes: 0, ms: 0.0 })
     }
 }

@@ -3,16 +3,16 @@
 //! `ProcessPoolExecutor`.
 
 use crate::browser::{PerfClock, WebFetcher, error_text};
-use crate::wire::{Job, WireOutcome};
+use crate::wire::Job;
 use gilwall_core::calibrate::calibrate;
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
-use gilwall_core::task::{self, Clock, Fetcher, TaskSpec};
+use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, timed_compute};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 /// Runs one job sent by the page and returns the reply: `{outcome, features}`, where `outcome`
-/// is the JSON of a [`WireOutcome`] and `features` the fetched payload, sent back with the
+/// is the JSON of core's [`TaskOutcome`] and `features` the fetched payload, sent back with the
 /// result as the native `processes` strategy does (absent when the fetch failed).
 ///
 /// `job` is the JSON of a [`Job`]; `body` is the payload for a compute job (ignored for a task
@@ -27,11 +27,7 @@ pub async fn worker_handle(job: String, body: JsValue) -> Result<JsValue, JsErro
     let mut copy_ms = 0.0;
     let (spec, body): (TaskSpec, Result<Vec<u8>, String>) = match job {
         Job::Task(spec) => {
-            let spec: TaskSpec = spec.into();
-            let body = WebFetcher
-                .fetch(&spec.url)
-                .await
-                .map_err(|e| format!("fetch {} failed: {e}", spec.url));
+            let body = WebFetcher.fetch(&spec.url).await;
             (spec, body)
         }
         Job::Compute(spec) => {
@@ -44,36 +40,27 @@ pub async fn worker_handle(job: String, body: JsValue) -> Result<JsValue, JsErro
             let t0 = clock.now_ms();
             let body = body.to_vec();
             copy_ms += clock.now_ms() - t0;
-            (spec.into(), Ok(body))
+            (spec, Ok(body))
         }
     };
     let reply = js_sys::Object::new();
     let outcome = match body {
-        Err(error) => WireOutcome {
-            index: spec.index,
-            result: Err(error),
-            cpu_ms: 0.0,
-            copied_bytes: 0,
-            copy_ms,
-        },
+        Err(e) => TaskOutcome::fetch_failed(&spec, e, None),
         Ok(body) => {
-            let t0 = clock.now_ms();
-            let result = task::compute(&body, &spec);
-            let cpu_ms = clock.now_ms() - t0;
+            let computed = timed_compute(&clock, &body, &spec);
             let t1 = clock.now_ms();
             let features = js_sys::Uint8Array::from(&body[..]);
             copy_ms += clock.now_ms() - t1;
             set(&reply, "features", &features.into())?;
-            WireOutcome {
-                index: spec.index,
-                result,
-                cpu_ms,
-                // The page counts the bytes of each crossing once, as it receives them.
-                copied_bytes: 0,
-                copy_ms,
-            }
+            TaskOutcome::computed(spec.index, None, computed)
         }
     };
+    // The page counts the bytes of each crossing once, as it receives them; the worker adds
+    // the time of its own copies.
+    let outcome = outcome.with_copied(Copied {
+        bytes: 0,
+        ms: copy_ms,
+    });
     // An outcome is integers, finite floats and strings.
     let text = serde_json::to_string(&outcome).expect("an outcome always serialises");
     set(&reply, "outcome", &text.into())?;

@@ -216,6 +216,17 @@ pub(crate) fn parse_max_delay_s(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A sweep specification's error in the words of the command line: the field it names becomes
+/// the flag that sets it (`payload_kb` → `--payload-kb`, `strategies` → `--strategy`).
+pub fn spec_error(e: gilwall_core::sweep::SpecError) -> UsageError {
+    let flag = match e.field.as_str() {
+        "" => return UsageError(e.message),
+        "strategies" => "--strategy".to_string(),
+        field => format!("--{}", field.replace('_', "-")),
+    };
+    UsageError(e.message.replacen(&e.field, &flag, 1))
+}
+
 /// Parses a kernel name for clap.
 pub fn parse_kernel(s: &str) -> Result<Kernel, String> {
     s.parse()

@@ -3,14 +3,15 @@
 
 use super::args::{
     CpuArgs, ExportArgs, FaultArgs, ServerLimits, number, parse_io_ms, parse_kernel, parse_repeats,
-    parse_tasks, parse_url,
+    parse_tasks, parse_url, spec_error,
 };
 use super::{UsageError, interrupt, progress_bar};
 use crate::export::{self, Exporter, json::Json};
 use crate::machine;
-use crate::sweep::{Bench, SweepConfig};
+use crate::sweep::{Bench, BenchError};
 use anyhow::{Context, Result};
 use clap::Args;
+use gilwall_core::sweep::{SpecError, SweepError, SweepSpec};
 use gilwall_core::workload;
 use gilwall_core::{CpuSpec, Kernel, Runtime, StrategyId};
 use std::path::PathBuf;
@@ -109,13 +110,12 @@ fn parse_switch_interval(s: &str) -> Result<f64, String> {
 
 /// Runs `gilwall run`.
 pub(super) fn run(args: RunArgs) -> Result<()> {
-    let config = SweepConfig {
+    let mut config = SweepSpec {
         strategies: args.strategies.clone(),
         tasks: args.tasks.clone(),
         io_ms: args.io_ms,
-        cpu: args.cpu.spec(),
         kernel: args.kernel,
-        payload_bytes: args.payload_kb * 1024,
+        payload_kb: args.payload_kb,
         repeats: args.repeats,
         warmup: args.warmup,
         workers: args.workers,
@@ -123,10 +123,10 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         timeout_ms: args.timeout_ms,
         title: args.title.clone(),
         http2: args.http2,
+        ..SweepSpec::default()
     };
-    config
-        .validate()
-        .map_err(|e| UsageError(format!("{e:#}")))?;
+    config.set_cpu(args.cpu.spec());
+    config.check(Runtime::Native).map_err(spec_error)?;
     if args.url.is_some() && args.kernel == Kernel::Features {
         eprintln!(
             "note: the features kernel fetches /features, which only gilwall's own server has"
@@ -164,13 +164,16 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         args.url.as_deref(),
         args.limits.config(None, faults),
         own_process.then_some(exe.as_path()),
-    )?;
+    )
+    .map_err(in_flags)?;
     interrupt::watch(&save_to);
-    let report = bench.run_from(&config, resumed, &progress_bar(), |partial| {
-        export::write(&save_to, &Json.export(std::slice::from_ref(partial))?)?;
-        interrupt::saved(partial.points.len());
-        Ok(())
-    })?;
+    let report = bench
+        .run_from(&config, resumed, &progress_bar(), |partial| {
+            export::write(&save_to, &Json.export(std::slice::from_ref(partial))?)?;
+            interrupt::saved(partial.points.len());
+            Ok(())
+        })
+        .map_err(in_flags)?;
     let reports = std::slice::from_ref(&report);
     if let Some(path) = &args.export_json {
         export::write(path, &Json.export(reports)?)?;
@@ -188,11 +191,51 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// A bench's or the pipeline's error in the words of `gilwall run`'s flags.
+fn in_flags(e: anyhow::Error) -> anyhow::Error {
+    if let Some(b) = e.downcast_ref::<BenchError>() {
+        return match b {
+            BenchError::Unreachable { url, why } => anyhow::anyhow!(
+                "cannot reach --url {url} ({why}); is that server running and httpbin-compatible? \
+                 Leave out --url to use gilwall's embedded server"
+            ),
+            BenchError::OpenFiles {
+                tasks,
+                needed,
+                limit,
+            } => anyhow::anyhow!(
+                "--tasks {tasks} needs about {needed} open files (one socket per task, two with the \
+                 embedded server), but this process may open {limit}; lower --tasks, use --http2, \
+                 or raise `ulimit -n`"
+            ),
+        };
+    }
+    if let Some(SweepError::ResumeMismatch {
+        point,
+        field,
+        value,
+    }) = e.downcast_ref::<SweepError>()
+    {
+        let flag = spec_error(SpecError {
+            field: field.to_string(),
+            message: field.to_string(),
+        });
+        return anyhow::anyhow!(
+            "cannot resume: its point {point} was measured with {flag} {value}; run again with \
+             the same flags as the interrupted sweep"
+        );
+    }
+    if let Some(s) = e.downcast_ref::<SpecError>() {
+        return spec_error(s.clone()).into();
+    }
+    e
+}
+
 /// Where `gilwall run` saves its report when no --export-json is given.
 pub const LAST_RUN: &str = "gilwall-results/last-run.json";
 
-fn default_title(config: &SweepConfig) -> String {
-    let cpu = match config.cpu {
+fn default_title(config: &SweepSpec) -> String {
+    let cpu = match config.cpu().unwrap_or_default() {
         CpuSpec::Ms(ms) => format!("{ms} ms CPU"),
         CpuSpec::Ratio(r) => format!("CPU {r} × I/O"),
         CpuSpec::Iters(n) => format!("{n} iterations of CPU"),

@@ -4,12 +4,12 @@
 
 use crate::export;
 use crate::machine;
-use crate::sweep::SweepConfig;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use gilwall_core::model::{self, ModelInput};
 use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
-use gilwall_core::{CpuSpec, Kernel, StrategyId};
+use gilwall_core::sweep::SweepSpec;
+use gilwall_core::{Kernel, StrategyId};
 use serde::Deserialize;
 use std::fmt::Write as _;
 
@@ -246,7 +246,7 @@ pub fn compare_sweeps(
     io_ms: f64,
     cpu_ms: f64,
     repeats: u32,
-) -> Vec<SweepConfig> {
+) -> Vec<SweepSpec> {
     let mut with_cpu: Vec<StrategyId> = Vec::new();
     let mut io_only = false;
     for &s in strategies {
@@ -261,14 +261,14 @@ pub fn compare_sweeps(
             with_cpu.push(id);
         }
     }
-    let sweep = |strategies: Vec<StrategyId>, cpu: f64| SweepConfig {
+    let sweep = |strategies: Vec<StrategyId>, cpu: f64| SweepSpec {
         strategies,
         tasks: tasks.to_vec(),
         io_ms,
-        cpu: CpuSpec::Ms(cpu),
+        cpu_ms: Some(cpu),
         kernel: Kernel::Sqrt,
         repeats,
-        ..SweepConfig::default()
+        ..SweepSpec::default()
     };
     let mut sweeps = Vec::new();
     if !with_cpu.is_empty() {
@@ -394,9 +394,9 @@ mod tests {
         assert_eq!(sweeps.len(), 2);
         use StrategyId::*;
         assert_eq!(sweeps[0].strategies, [Serial, Async, Gil, Processes]);
-        assert_eq!(sweeps[0].cpu, CpuSpec::Ms(50.0));
+        assert_eq!(sweeps[0].cpu_ms, Some(50.0));
         assert_eq!(sweeps[1].strategies, [Async]);
-        assert_eq!(sweeps[1].cpu, CpuSpec::Ms(0.0));
+        assert_eq!(sweeps[1].cpu_ms, Some(0.0));
         let free = compare_sweeps(&[PyStrategy::ThreadPool], false, &[1], 100.0, 50.0, 1);
         assert_eq!(free.len(), 1);
         assert_eq!(free[0].strategies, [Threads]);

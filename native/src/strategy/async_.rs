@@ -16,12 +16,11 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let fetcher = AsyncFetcher::with_http2(ctx.timeout, ctx.http2)?;
+    let fetcher = AsyncFetcher::with_http2(ctx.timeout, ctx.http2())?;
     let specs = ctx.specs();
     let outcomes = runtime.block_on(run_all_on_one_thread(&fetcher, &clock, &specs));
     Ok(PointRun {
         makespan_ms: clock.now_ms(),
         outcomes,
-        copies: Vec::new(),
     })
 }

@@ -7,51 +7,45 @@
 //!
 //! The result: real threads, but CPU work takes turns on one core — the wall again.
 
-use super::{PointCtx, PointRun, failed, on_threads};
+use super::{PointCtx, PointRun, on_threads};
 use crate::fetch::{blocking_client_with, blocking_fetch};
-use crate::machine::{InstantClock, thread_cpu_ms};
+use crate::machine::InstantClock;
 use gilwall_core::kernel::Work;
-use gilwall_core::task::{Clock, TaskOutcome, TaskSpec};
+use gilwall_core::task::{self, Clock, TaskOutcome, TaskSpec};
 use parking_lot::{Mutex, MutexGuard};
 
 /// Runs the point on threads that share one emulated GIL.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let clock = InstantClock::new();
-    let client = blocking_client_with(ctx.timeout, ctx.http2)?;
+    let client = blocking_client_with(ctx.timeout, ctx.http2())?;
     let gil = Mutex::new(());
     let specs = ctx.specs();
     let slice = slice_iterations(ctx);
-    let outcomes = on_threads(ctx.tasks, ctx.pool, |i| {
+    let outcomes = on_threads(ctx.tasks(), ctx.pool(), |i| {
         let spec = &specs[i as usize];
         let body = blocking_fetch(&client, &spec.url);
-        let fetched_at_ms = clock.now_ms();
+        let fetched_at_ms = Some(clock.now_ms());
         match body {
-            Err(e) => failed(i, format!("fetch {} failed: {e}", spec.url), fetched_at_ms),
+            Err(e) => TaskOutcome::fetch_failed(spec, e, fetched_at_ms),
             Ok(body) => {
-                let cpu0 = thread_cpu_ms();
-                let mut guard = gil.lock();
-                let result = compute_under_gil(&mut guard, &body, spec, slice);
-                drop(guard);
-                TaskOutcome {
-                    index: i,
-                    result,
-                    fetched_at_ms,
-                    cpu_ms: clock.now_ms() - fetched_at_ms,
-                    cpu_time_ms: Some(thread_cpu_ms() - cpu0),
-                }
+                // Wall time includes the wait for the lock; the thread's CPU clock does not.
+                let computed = task::timed(&clock, || {
+                    let mut guard = gil.lock();
+                    compute_under_gil(&mut guard, &body, spec, slice)
+                });
+                TaskOutcome::computed(i, fetched_at_ms, computed)
             }
         }
     });
     Ok(PointRun {
         makespan_ms: clock.now_ms(),
         outcomes,
-        copies: Vec::new(),
     })
 }
 
 /// Iterations that take one switch interval here (at least 1).
 fn slice_iterations(ctx: &PointCtx) -> u64 {
-    ((ctx.switch_interval.as_secs_f64() * 1000.0 * ctx.iters_per_ms) as u64).max(1)
+    ((ctx.switch_interval.as_secs_f64() * 1000.0 * ctx.plan.iters_per_ms) as u64).max(1)
 }
 
 /// Runs the task's kernel in slices, offering the lock to a waiting thread after each.

@@ -21,64 +21,59 @@ pub mod processes;
 mod serial;
 mod threads;
 
-use gilwall_core::kernel::Kernel;
+use gilwall_core::StrategyId;
+use gilwall_core::sweep::{Plan, PointPlan};
 use gilwall_core::task::{TaskOutcome, TaskSpec};
-use gilwall_core::{StrategyId, workload};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-/// Everything a strategy needs to run one point.
+/// Everything a strategy needs to run one repeat of a point: core's plan of it, and what only
+/// the native runtime decides.
 #[derive(Debug, Clone)]
 pub struct PointCtx {
-    /// Base URL of the feature server.
-    pub base_url: String,
-    /// Number of tasks, N.
-    pub tasks: u32,
-    /// Pool size for strategies with a pool (threads, gil, processes).
-    pub pool: u32,
-    /// Cores to use (tokio workers, rayon threads).
-    pub cores: u32,
-    /// The kernel.
-    pub kernel: Kernel,
-    /// Kernel iterations per task.
-    pub iterations: u64,
-    /// Fetch delay, ms.
-    pub io_ms: f64,
-    /// Payload size, bytes.
-    pub payload_bytes: u64,
-    /// Kernel iterations per ms here (the gil strategy sizes its slices with it).
-    pub iters_per_ms: f64,
+    /// The sweep's plan: the server's URL, the kernel, its iterations, the cores.
+    pub plan: Arc<Plan>,
+    /// The point: the strategy, N and the pool.
+    pub point: PointPlan,
     /// The gil strategy's switch interval (CPython's `sys.getswitchinterval()`, 5 ms).
     pub switch_interval: Duration,
     /// Per-request timeout.
     pub timeout: Duration,
     /// The `gilwall` binary, for the processes strategy's workers.
     pub worker_exe: PathBuf,
-    /// Speak HTTP/2 to the server (h2c prior knowledge), multiplexing requests.
-    pub http2: bool,
 }
 
 impl PointCtx {
+    /// Number of tasks, N.
+    pub fn tasks(&self) -> u32 {
+        self.point.tasks
+    }
+
+    /// Pool size for the strategies with a pool (threads, gil, processes).
+    pub fn pool(&self) -> u32 {
+        self.point.pool
+    }
+
+    /// Cores to use (tokio workers, rayon threads).
+    pub fn cores(&self) -> u32 {
+        self.plan.cores
+    }
+
+    /// Whether to speak HTTP/2 to the server (h2c prior knowledge), multiplexing requests.
+    pub fn http2(&self) -> bool {
+        self.plan.spec.http2
+    }
+
     /// The specs of this point's tasks.
     pub fn specs(&self) -> Vec<TaskSpec> {
-        (0..self.tasks).map(|i| self.spec(i)).collect()
+        self.plan.tasks(&self.point)
     }
 
     /// The spec of task `index`.
     pub fn spec(&self, index: u32) -> TaskSpec {
-        TaskSpec {
-            index,
-            url: workload::fetch_url(
-                &self.base_url,
-                self.kernel,
-                self.io_ms,
-                self.payload_bytes,
-                index as u64,
-            ),
-            kernel: self.kernel,
-            iterations: self.iterations,
-        }
+        self.plan.task(index)
     }
 }
 
@@ -87,20 +82,9 @@ impl PointCtx {
 pub struct PointRun {
     /// Wall time from the start of the strategy's set-up to the last task's end, in ms.
     pub makespan_ms: f64,
-    /// Every task's outcome, in task order.
+    /// Every task's outcome, in task order, with what it copied between processes where the
+    /// strategy crosses them.
     pub outcomes: Vec<TaskOutcome>,
-    /// What each task copied between processes, for the strategies that cross them (empty
-    /// where every task shares one heap).
-    pub copies: Vec<Copied>,
-}
-
-/// Payload bytes one task's data crossed between heaps with, and the time the copies took.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Copied {
-    /// Payload bytes that crossed.
-    pub bytes: u64,
-    /// Time spent serialising and deserialising them, ms.
-    pub ms: f64,
 }
 
 /// Runs `strategy` once for `ctx`.
@@ -149,15 +133,4 @@ where
         }
     });
     outcomes
-}
-
-/// A failed task's outcome.
-pub(crate) fn failed(index: u32, why: String, fetched_at_ms: f64) -> TaskOutcome {
-    TaskOutcome {
-        index,
-        result: Err(why),
-        fetched_at_ms,
-        cpu_ms: 0.0,
-        cpu_time_ms: None,
-    }
 }

@@ -11,10 +11,10 @@
 //! The parent drives each worker from its own thread: send a task, read the reply, send the
 //! next, until none are left.
 
-use super::{Copied, PointCtx, PointRun, failed};
+use super::{PointCtx, PointRun};
 use crate::machine::InstantClock;
 use anyhow::Context;
-use gilwall_core::task::{Clock, TaskOutcome, TaskSpec};
+use gilwall_core::task::{Clock, Copied, TaskOutcome, TaskSpec};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -36,16 +36,9 @@ pub struct WorkerRequest {
 /// A worker's answer.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct WorkerReply {
-    /// The task's number.
-    pub index: u32,
-    /// The checksum, or why the task failed.
-    pub result: Result<u64, String>,
-    /// When the fetch finished, ms since the worker started the task.
-    pub fetch_ms: f64,
-    /// Wall time of the kernel, ms.
-    pub cpu_ms: f64,
-    /// CPU time of the kernel, ms.
-    pub cpu_time_ms: Option<f64>,
+    /// How the task went, by core's task body; `fetched_at_ms` counts from when the worker
+    /// received the task.
+    pub outcome: TaskOutcome,
     /// The fetched features, sent back as the article's pickled result.
     pub features: String,
 }
@@ -63,15 +56,14 @@ pub struct Envelope {
 /// Runs the point on a pool of worker processes.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let clock = InstantClock::new();
-    let pool = ctx.pool.clamp(1, ctx.tasks.max(1));
+    let pool = ctx.pool().clamp(1, ctx.tasks().max(1));
     let mut children = Vec::with_capacity(pool as usize);
     for _ in 0..pool {
         children.push(spawn_worker(ctx)?);
     }
     let next = AtomicU32::new(0);
     let timeout_ms = ctx.timeout.as_millis() as u64;
-    let mut outcomes = Vec::with_capacity(ctx.tasks as usize);
-    let mut copies = Vec::with_capacity(ctx.tasks as usize);
+    let mut outcomes = Vec::with_capacity(ctx.tasks() as usize);
     let mut problems = Vec::new();
     std::thread::scope(|scope| {
         let handles: Vec<_> = children
@@ -80,12 +72,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
             .collect();
         for h in handles {
             match h.join() {
-                Ok(Ok(mine)) => {
-                    for (outcome, copied) in mine {
-                        outcomes.push(outcome);
-                        copies.push(copied);
-                    }
-                }
+                Ok(Ok(mine)) => outcomes.extend(mine),
                 Ok(Err(e)) => problems.push(format!("{e:#}")),
                 Err(p) => std::panic::resume_unwind(p),
             }
@@ -102,7 +89,6 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     Ok(PointRun {
         makespan_ms,
         outcomes,
-        copies,
     })
 }
 
@@ -128,7 +114,7 @@ fn drive(
     next: &AtomicU32,
     timeout_ms: u64,
     clock: &InstantClock,
-) -> anyhow::Result<Vec<(TaskOutcome, Copied)>> {
+) -> anyhow::Result<Vec<TaskOutcome>> {
     // Both pipes were asked for when spawning, so they are there.
     let mut stdin = child.stdin.take().expect("worker stdin is piped");
     let mut stdout = BufReader::new(child.stdout.take().expect("worker stdout is piped"));
@@ -136,13 +122,13 @@ fn drive(
     let mut line = String::new();
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
-        if index >= ctx.tasks {
+        if index >= ctx.tasks() {
             break;
         }
         let request = WorkerRequest {
             spec: ctx.spec(index),
             timeout_ms,
-            http2: ctx.http2,
+            http2: ctx.http2(),
         };
         let sent_at = clock.now_ms();
         serde_json::to_writer(&mut stdin, &request)?;
@@ -163,17 +149,10 @@ fn drive(
             bytes: reply.features.len() as u64,
             ms: encode_ms + (clock.now_ms() - t0),
         };
-        let outcome = match reply.result {
-            Err(e) => failed(reply.index, e, sent_at + reply.fetch_ms),
-            Ok(sum) => TaskOutcome {
-                index: reply.index,
-                result: Ok(sum),
-                fetched_at_ms: sent_at + reply.fetch_ms,
-                cpu_ms: reply.cpu_ms,
-                cpu_time_ms: reply.cpu_time_ms,
-            },
-        };
-        mine.push((outcome, copied));
+        let mut outcome = reply.outcome;
+        // The worker's times count from when it got the task; the parent's from its own start.
+        outcome.fetched_at_ms = outcome.fetched_at_ms.map(|at| sent_at + at);
+        mine.push(outcome.with_copied(copied));
     }
     drop(stdin);
     Ok(mine)
@@ -201,30 +180,24 @@ pub fn worker_main() -> anyhow::Result<()> {
                 c
             }
         };
-        let start = clock.now_ms();
+        // The worker's clock starts with each task, so the parent can place its times.
+        let task_clock = InstantClock::new();
         let body = crate::fetch::blocking_fetch(&client, &request.spec.url);
-        let fetch_ms = clock.now_ms() - start;
+        let fetched_at_ms = Some(task_clock.now_ms());
+        let spec = &request.spec;
         let reply = match body {
             Err(e) => WorkerReply {
-                index: request.spec.index,
-                result: Err(format!("fetch {} failed: {e}", request.spec.url)),
-                fetch_ms,
-                cpu_ms: 0.0,
-                cpu_time_ms: None,
+                outcome: TaskOutcome::fetch_failed(spec, e, fetched_at_ms),
                 features: String::new(),
             },
-            Ok(body) => {
-                let cpu0 = crate::machine::thread_cpu_ms();
-                let result = gilwall_core::task::compute(&body, &request.spec);
-                WorkerReply {
-                    index: request.spec.index,
-                    result,
-                    fetch_ms,
-                    cpu_ms: clock.now_ms() - start - fetch_ms,
-                    cpu_time_ms: Some(crate::machine::thread_cpu_ms() - cpu0),
-                    features: String::from_utf8_lossy(&body).into_owned(),
-                }
-            }
+            Ok(body) => WorkerReply {
+                outcome: TaskOutcome::computed(
+                    spec.index,
+                    fetched_at_ms,
+                    gilwall_core::task::timed_compute(&task_clock, &body, spec),
+                ),
+                features: String::from_utf8_lossy(&body).into_owned(),
+            },
         };
         let t0 = clock.now_ms();
         let encoded = serde_json::to_vec(&reply)?;

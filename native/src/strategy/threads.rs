@@ -11,14 +11,13 @@ use gilwall_core::task::Clock;
 /// Runs the point on plain OS threads.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let clock = InstantClock::new();
-    let client = blocking_client_with(ctx.timeout, ctx.http2)?;
+    let client = blocking_client_with(ctx.timeout, ctx.http2())?;
     let specs = ctx.specs();
-    let outcomes = on_threads(ctx.tasks, ctx.pool, |i| {
+    let outcomes = on_threads(ctx.tasks(), ctx.pool(), |i| {
         blocking_task(&client, &clock, &specs[i as usize])
     });
     Ok(PointRun {
         makespan_ms: clock.now_ms(),
         outcomes,
-        copies: Vec::new(),
     })
 }

@@ -6,10 +6,11 @@
 use super::convoy;
 use super::plot::{LineChart, Series};
 use crate::export::{Exporter, chart::Chart, markdown};
-use crate::sweep::{Bench, SweepConfig};
+use crate::sweep::Bench;
 use anyhow::{Result, bail};
 use gilwall_core::report::Report;
-use gilwall_core::{CpuSpec, Kernel, StrategyId};
+use gilwall_core::sweep::SweepSpec;
+use gilwall_core::{Kernel, StrategyId};
 use indicatif::ProgressBar;
 
 use StrategyId::{Async, Gil, Processes, Serial, Threads};
@@ -175,13 +176,13 @@ fn tasks_lesson(
         if strategies.is_empty() {
             continue;
         }
-        let config = SweepConfig {
+        let config = SweepSpec {
             strategies,
             tasks: s.tasks.clone(),
             io_ms: s.io_ms,
-            cpu: CpuSpec::Ratio(if cpu { s.cpu_ratio } else { 0.0 }),
+            cpu_ratio: Some(if cpu { s.cpu_ratio } else { 0.0 }),
             title: Some(format!("{n}. {title}")),
-            ..SweepConfig::default()
+            ..SweepSpec::default()
         };
         let part = bench.run(&config, progress, |_| Ok(()))?;
         match &mut report {
@@ -354,16 +355,16 @@ fn copying_lesson(bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Ou
     let mut rows = Vec::new();
     progress.set_length(s.payloads_kb.len() as u64 * 2);
     for &kb in &s.payloads_kb {
-        let config = SweepConfig {
+        let config = SweepSpec {
             strategies: vec![Threads, Processes],
             tasks: vec![s.copy_tasks],
             io_ms: s.io_ms,
             // One pass over the parsed payload: work that grows with the payload and is the
             // same for both strategies, so the gap between them is the copying alone.
-            cpu: CpuSpec::Iters(1),
+            cpu_iters: Some(1),
             kernel: Kernel::Features,
-            payload_bytes: kb * 1024,
-            ..SweepConfig::default()
+            payload_kb: kb,
+            ..SweepSpec::default()
         };
         progress.set_message(format!("payload {kb} KiB"));
         let report = bench.run(&config, &ProgressBar::hidden(), |_| Ok(()))?;
