@@ -75,7 +75,6 @@ pub struct PythonArgs {
     #[arg(long, default_value_t = 200.0, value_parser = parse_io_ms, allow_negative_numbers = true, value_name = "MS")]
     pub io_ms: f64,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub cpu: CpuArgs,
     /// Measured runs per point; the median is reported.
     #[arg(long, default_value_t = 1, value_parser = parse_repeats, value_name = "N")]

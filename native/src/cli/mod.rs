@@ -34,12 +34,10 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "gilwall", version, propagate_version = true)]
 pub struct Cli {
-    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run strategies over a sweep of task counts and compare each point with the model.

@@ -29,7 +29,6 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 200.0, value_parser = parse_io_ms, allow_negative_numbers = true, value_name = "MS")]
     pub io_ms: f64,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub cpu: CpuArgs,
     /// CPU kernel: sqrt (the article's loop) or features (preprocess the fetched JSON).
     #[arg(long, default_value = "sqrt", value_parser = parse_kernel, value_name = "KERNEL")]
