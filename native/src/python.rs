@@ -22,7 +22,7 @@ pub use companion::{
 
 use crate::cli::args::{parse_io_ms, parse_repeats, parse_tasks, parse_url};
 use crate::cli::{CpuArgs, ExportArgs, UsageError};
-use crate::export::{self, Exporter, json::Json};
+use crate::export::{self, Exporter, Exports, json::Json};
 use crate::machine;
 use crate::server::ServerConfig;
 use crate::sweep::Bench;
@@ -261,12 +261,14 @@ pub fn run(args: PythonArgs) -> Result<()> {
     }
     let mut charted = vec![report];
     charted.extend(native);
-    args.exports.write(&charted, title, beside.as_deref())?;
-    args.exports.print(&summary, json_path.as_os_str() == "-");
-    if json_path.as_os_str() != "-" {
+    let exports = Exports::from(&args.exports);
+    exports.write(&charted, title, beside.as_deref())?;
+    let json_to_stdout = export::is_stdout(&json_path);
+    exports.print(&summary, json_to_stdout);
+    if !json_to_stdout {
         eprintln!("wrote Python's report to {}", json_path.display());
     }
-    args.exports.say_written();
+    exports.say_written();
     Ok(())
 }
 
