@@ -1,15 +1,18 @@
 //! The command line: the `Cli` and its subcommands, the dispatch to each command's module, the
 //! usage error that makes the binary exit with code 2, and the progress bar long commands share.
 //!
-//! Each command's flags and body live in a module of their own (`run`, `blog`, `plot`, `serve`,
-//! `calibrate`; `python` and `workshop` are crate modules); flag groups that several commands
-//! take, and the parsers that check their values, live in `args`.
+//! Each command's flags live in a module of their own (`run`, `blog`, `plot`, `serve`,
+//! `calibrate`, `python`; `workshop` is still a crate module), which maps them onto the typed
+//! options of the library module that does the work and says that module's errors in the flags'
+//! names; flag groups that several commands take, and the parsers that check their values, live
+//! in `args`.
 
-pub(crate) mod args;
+mod args;
 mod blog;
 mod calibrate;
 mod interrupt;
 mod plot;
+mod python;
 mod run;
 mod serve;
 
@@ -17,6 +20,7 @@ pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
 pub use blog::BlogArgs;
 pub use calibrate::CalibrateArgs;
 pub use plot::PlotArgs;
+pub use python::PythonArgs;
 pub use run::{LAST_RUN, RunArgs};
 pub use serve::{ServeArgs, default_www};
 
@@ -76,7 +80,7 @@ pub enum Command {
     /// and ThreadPoolExecutor, and writes the shared report with runtime "python", the
     /// interpreter's version and whether its GIL was on. --compare also runs the gilwall
     /// strategies with the same schedules and prints both efficiencies at every N.
-    Python(Box<crate::python::PythonArgs>),
+    Python(Box<PythonArgs>),
     /// The workshop: lessons that walk the article (run, predict, discuss), and exercises.
     ///
     /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
@@ -117,7 +121,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(*args),
         Command::Blog(args) => blog::run(args),
         Command::Plot(args) => plot::run(args),
-        Command::Python(args) => crate::python::run(*args),
+        Command::Python(args) => python::run(*args),
         Command::Workshop(args) => crate::workshop::run(args),
         Command::Worker => crate::strategy::processes::worker_main(),
     }
