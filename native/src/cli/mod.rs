@@ -2,10 +2,10 @@
 //! usage error that makes the binary exit with code 2, and the progress bar long commands share.
 //!
 //! Each command's flags live in a module of their own (`run`, `blog`, `plot`, `serve`,
-//! `calibrate`, `python`; `workshop` is still a crate module), which maps them onto the typed
-//! options of the library module that does the work and says that module's errors in the flags'
-//! names; flag groups that several commands take, and the parsers that check their values, live
-//! in `args`.
+//! `calibrate`, `python`, `workshop`), which maps them onto the typed options of the library
+//! module that does the work and says that module's errors in the flags' names; flag groups that
+//! several commands take, and the parsers that check their values, live in `args`. Nothing
+//! outside this module imports it.
 
 mod args;
 mod blog;
@@ -15,6 +15,7 @@ mod plot;
 mod python;
 mod run;
 mod serve;
+mod workshop;
 
 pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
 pub use blog::BlogArgs;
@@ -23,6 +24,7 @@ pub use plot::PlotArgs;
 pub use python::PythonArgs;
 pub use run::{LAST_RUN, RunArgs};
 pub use serve::{ServeArgs, default_www};
+pub use workshop::{CheckArgs, WorkshopArgs, WorkshopCommand};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -85,7 +87,7 @@ pub enum Command {
     ///
     /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
     /// `gilwall workshop check [N]` checks the exercises in exercises/. See WORKSHOP.md.
-    Workshop(crate::workshop::WorkshopArgs),
+    Workshop(WorkshopArgs),
     /// (internal) A worker process of the `processes` strategy: reads tasks on stdin.
     #[command(hide = true)]
     Worker,
@@ -122,7 +124,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Blog(args) => blog::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Python(args) => python::run(*args),
-        Command::Workshop(args) => crate::workshop::run(args),
+        Command::Workshop(args) => workshop::run(args),
         Command::Worker => crate::strategy::processes::worker_main(),
     }
 }
