@@ -10,6 +10,10 @@
 //! **Architecture Invariant:** this crate does no I/O, reads no clock and starts no thread. It
 //! compiles for `wasm32-unknown-unknown` as well as natively; callers measure time and pass it in.
 
+// Every crate builds on this one, so every public item says what it is; the workspace's lints
+// leave this lint to core (see the workspace Cargo.toml).
+#![warn(missing_docs)]
+
 pub mod bench;
 pub mod calibrate;
 pub mod kernel;

@@ -6,12 +6,15 @@
 //! script (`python/gilwall_python.py`, compiled into the binary) in a virtual environment of its
 //! own against gilwall's feature server, gives every Python point the ideal model's prediction
 //! by the schedule that strategy has, and writes the shared report format with
-//! `runtime: "python"`, so `gilwall plot` draws Python's curves beside Rust's. With `--compare`
+//! `runtime: "python"`, so `gilwall plot` draws Python's curves beside Rust's. With `compare`
 //! it also runs the matching gilwall strategies, taking turns with Python at each N (so a change
 //! in the shared machine's load falls on both alike), and prints both efficiencies side by side.
 //!
 //! Python's strategies are named as in the article, not after gilwall's, because they are not
 //! the same programs; [`model_strategy`] says which of gilwall's schedules each one has.
+//!
+//! It takes typed [`PythonOptions`], onto which the CLI maps `gilwall python`'s flags;
+//! [`PythonError`] says what is wrong in the options' words, which the CLI says in its flags'.
 
 mod companion;
 mod venv;
@@ -20,16 +23,13 @@ pub use companion::{
     PyOutput, PyPoint, PyStrategy, build_report, compare_sweeps, model_strategy, side_by_side,
 };
 
-use crate::cli::args::{parse_io_ms, parse_repeats, parse_tasks, parse_url};
-use crate::cli::{CpuArgs, ExportArgs, UsageError};
-use crate::export::{self, Exporter, json::Json};
+use crate::export::{self, Exporter, Exports, json::Json};
 use crate::machine;
 use crate::server::ServerConfig;
 use crate::sweep::Bench;
 use anyhow::{Context, Result, bail};
-use clap::Args;
 use gilwall_core::report::Report;
-use gilwall_core::{CpuSpec, workload};
+use gilwall_core::workload::{self, WorkloadError};
 use indicatif::ProgressBar;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -37,104 +37,129 @@ use std::process::{Command, Stdio};
 
 pub use venv::{MIN_PYTHON, PythonEnv, REQUIREMENTS, SCRIPT};
 
-/// Where Python's report goes without --export-json.
+/// Where Python's report goes unless the caller names another file.
 pub const DEFAULT_JSON: &str = "gilwall-results/python.json";
-/// Where gilwall's comparison report goes without --compare-json.
+/// Where gilwall's comparison report goes unless the caller names another file.
 pub const DEFAULT_COMPARE_JSON: &str = "gilwall-results/python-compare-native.json";
 
-/// Options of `gilwall python`.
-#[derive(Debug, Args)]
-// The exports are `gilwall run`'s flags; here they also hold what --compare measured.
-#[command(
-    mut_arg("export_csv", |a| a.help("Write Python's points as CSV")),
-    mut_arg("export_markdown", |a| a.help(
-        "Write a Markdown summary (table, verdicts, and the side-by-side table with --compare)"
-    )),
-    mut_arg("chart", |a| a.help(
-        "Draw duration vs tasks as an SVG chart (with --compare, Python and gilwall together)"
-    )),
-)]
-pub struct PythonArgs {
-    /// Python strategies to run, comma-separated: serial (article step 1), asyncio-io (step 2),
-    /// asyncio (CPU inline on the loop), asyncio-executor (step 3), process-pool (step 4),
-    /// thread-pool (step 5).
-    #[arg(
-        long = "strategy",
-        short = 's',
-        value_delimiter = ',',
-        value_enum,
-        default_value = "serial,asyncio-io,asyncio,asyncio-executor,process-pool,thread-pool",
-        value_name = "LIST",
-        hide_possible_values = true
-    )]
+/// What to run and where to write it: one sweep of the companion's strategies over task counts.
+#[derive(Debug, Clone)]
+pub struct PythonOptions {
+    /// The Python strategies to run, in this order (repeats are run once).
     pub strategies: Vec<PyStrategy>,
-    /// Task counts N, comma-separated (the article sweeps 1..32).
-    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_tasks, default_value = "1,2,4,8,16,32", value_name = "LIST")]
+    /// The task counts N.
     pub tasks: Vec<u32>,
-    /// Delay of one fetch, in ms (the article: 1000).
-    #[arg(long, default_value_t = 200.0, value_parser = parse_io_ms, allow_negative_numbers = true, value_name = "MS")]
+    /// Delay of one fetch, in ms.
     pub io_ms: f64,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub cpu: CpuArgs,
+    /// CPU work per task, in ms of the article's loop as calibrated in the interpreter; 0 is
+    /// I/O only, and then `asyncio` is `asyncio-io`.
+    pub cpu_ms: f64,
     /// Measured runs per point; the median is reported.
-    #[arg(long, default_value_t = 1, value_parser = parse_repeats, value_name = "N")]
     pub repeats: u32,
-    /// Also run the gilwall strategies with the same schedules, taking turns with Python at each
-    /// N, and print both efficiencies side by side at every N.
-    #[arg(long)]
+    /// Also run the gilwall strategies with the same schedules, taking turns with Python at
+    /// each N.
     pub compare: bool,
-    /// The Python interpreter that makes the virtual environment.
-    #[arg(long, default_value = "python3", value_name = "PATH")]
+    /// The interpreter that makes the virtual environment.
     pub python: OsString,
     /// Where the virtual environment lives (made once, then reused).
-    #[arg(
-        long,
-        default_value = "gilwall-results/python-venv",
-        value_name = "DIR"
-    )]
     pub venv: PathBuf,
-    /// Use this httpbin-compatible server instead of the embedded one.
-    #[arg(long, value_parser = parse_url, value_name = "URL")]
+    /// An httpbin-compatible server to use instead of the embedded one.
     pub url: Option<String>,
-    /// A title for the report and chart.
-    #[arg(long)]
+    /// The report's and chart's title; one naming the interpreter and workload otherwise.
     pub title: Option<String>,
-    /// Write Python's report (the shared JSON format). Without it the report goes to
-    /// gilwall-results/python.json.
-    #[arg(long, value_name = "FILE")]
-    pub export_json: Option<PathBuf>,
-    /// With --compare: write gilwall's report too. Without it, it goes to
-    /// gilwall-results/python-compare-native.json.
-    #[arg(long, value_name = "FILE")]
-    pub compare_json: Option<PathBuf>,
-    /// CSV, Markdown and the chart, with help that says what --compare adds to each.
-    #[command(flatten)]
-    pub exports: ExportArgs,
+    /// Where Python's report goes (`-` is stdout); [`DEFAULT_JSON`] is the usual place.
+    pub export_json: PathBuf,
+    /// Where gilwall's report goes with `compare`; [`DEFAULT_COMPARE_JSON`] is the usual place.
+    pub compare_json: PathBuf,
+    /// CSV, Markdown and the chart; with `compare` they hold gilwall's points too.
+    pub exports: Exports,
 }
 
-/// Runs `gilwall python`.
-pub fn run(args: PythonArgs) -> Result<()> {
-    let cpu_ms = match args.cpu.spec() {
-        CpuSpec::Iters(_) => {
-            return Err(UsageError(
-                "--cpu-iters counts iterations of gilwall's own kernel, which Python runs at \
-                 another speed; give --cpu-ms or --cpu-ratio"
-                    .into(),
-            )
-            .into());
+/// What is wrong with the options or the machine, in the options' own words, so that a caller
+/// can say it in its own (the CLI names its flags). [`run`] returns these unwrapped, with no
+/// context on top, so a caller finds them with `anyhow::Error::downcast_ref`.
+#[derive(Debug, thiserror::Error)]
+pub enum PythonError {
+    /// A workload field out of its range; the error names the field (`tasks`, `io_ms`,
+    /// `cpu_ms`, `repeats`).
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    /// More tasks than this process may hold sockets for.
+    #[error(
+        "{tasks} tasks need about {needed} open files, but this process may open {open_files}; \
+         run fewer tasks or raise `ulimit -n`"
+    )]
+    OpenFiles {
+        /// The largest task count asked for.
+        tasks: u64,
+        /// Open files it needs: a socket per task in Python and one in the embedded server.
+        needed: u64,
+        /// Open files this process may hold.
+        open_files: u64,
+    },
+    /// The interpreter named by `python` does not start.
+    #[error(
+        "cannot run {python} ({error}); install Python 3 (on Debian or Ubuntu: \
+         `apt-get install python3 python3-venv`) or set `python` to another interpreter"
+    )]
+    NoInterpreter {
+        /// The interpreter, as given.
+        python: String,
+        /// Why it did not start.
+        error: String,
+    },
+    /// The interpreter runs but cannot make a virtual environment.
+    #[error(
+        "`{python} -m venv {}` failed: {output}\nthe venv module (with ensurepip) is missing; on \
+         Debian or Ubuntu install it with `apt-get install python3-venv`, or set `python` to \
+         another Python 3 interpreter",
+        venv.display()
+    )]
+    NoVenv {
+        /// The interpreter, as given.
+        python: String,
+        /// The environment it was asked to make.
+        venv: PathBuf,
+        /// The last lines it printed.
+        output: String,
+    },
+    /// The interpreter is older than the pinned requirements allow.
+    #[error(
+        "{python} is Python {}.{}, but the pinned requests and aiohttp need Python {}.{} or \
+         newer; set `python` to a newer one",
+        version.0,
+        version.1,
+        MIN_PYTHON.0,
+        MIN_PYTHON.1
+    )]
+    TooOld {
+        /// The interpreter, as given.
+        python: String,
+        /// Its (major, minor) version.
+        version: (u32, u32),
+    },
+}
+
+impl PythonOptions {
+    /// Checks the workload against core's limits; the error names the field.
+    pub fn validate(&self) -> Result<(), PythonError> {
+        for &n in &self.tasks {
+            workload::check_tasks(n)?;
         }
-        spec => spec
-            .ms(args.io_ms)
-            .expect("only a fixed iteration count has no ms"),
-    };
-    workload::check_cpu_ms(cpu_ms).map_err(|e| {
-        UsageError(format!(
-            "CPU work per task (--cpu-ms, or --cpu-ratio × --io-ms): {e}"
-        ))
-    })?;
+        workload::check_io_ms(self.io_ms)?;
+        workload::check_cpu_ms(self.cpu_ms)?;
+        workload::check_repeats(self.repeats)?;
+        Ok(())
+    }
+}
+
+/// Runs the companion's sweep (and with `compare` gilwall's twins), writes the reports and the
+/// exports asked for, and prints the summary.
+pub fn run(options: &PythonOptions) -> Result<()> {
+    options.validate()?;
+    let cpu_ms = options.cpu_ms;
     let mut strategies: Vec<PyStrategy> = Vec::new();
-    for &s in &args.strategies {
+    for &s in &options.strategies {
         // With no CPU work, asyncio is asyncio-io: run it once.
         let s = if cpu_ms == 0.0 && s == PyStrategy::Asyncio {
             PyStrategy::AsyncioIo
@@ -145,45 +170,47 @@ pub fn run(args: PythonArgs) -> Result<()> {
             strategies.push(s);
         }
     }
-    let max_tasks = args.tasks.iter().copied().max().unwrap_or(1) as u64;
+    let max_tasks = options.tasks.iter().copied().max().unwrap_or(1) as u64;
     // A socket per task in Python, and one more per task in the embedded server: checked
     // before anything is installed or started.
     let needed = max_tasks * 2 + 64;
     let open_files = machine::raise_open_files_limit();
     if needed > open_files {
-        bail!(
-            "--tasks {max_tasks} needs about {needed} open files, but this process may open \
-             {open_files}; lower --tasks or raise `ulimit -n`"
-        );
+        return Err(PythonError::OpenFiles {
+            tasks: max_tasks,
+            needed,
+            open_files,
+        }
+        .into());
     }
-    let env = venv::ensure(&args.python, &args.venv)?;
-    let bench = Bench::start(args.url.as_deref(), ServerConfig::default())?;
+    let env = venv::ensure(&options.python, &options.venv)?;
+    let bench = Bench::start(options.url.as_deref(), ServerConfig::default())?;
 
     let names: Vec<&str> = strategies.iter().map(|s| s.as_str()).collect();
     eprintln!(
         "gilwall python: running {} at N = {:?} against {}{}",
         names.join(", "),
-        args.tasks,
+        options.tasks,
         bench.url(),
-        if args.compare {
+        if options.compare {
             ", each N followed by gilwall's strategies with the same schedules"
         } else {
             ""
         }
     );
-    // With --compare, Python and gilwall take turns at each N, so a change in the load of this
+    // With `compare`, Python and gilwall take turns at each N, so a change in the load of this
     // shared machine during the run falls on both alike instead of on whichever ran second.
     let mut python: Option<PyOutput> = None;
     let mut native: Option<Report> = None;
-    for &n in &args.tasks {
+    for &n in &options.tasks {
         let out = run_companion(
             &env,
             bench.url(),
             &names,
             n,
-            args.io_ms,
+            options.io_ms,
             cpu_ms,
-            args.repeats,
+            options.repeats,
         )?;
         let gil = out.gil_enabled;
         match python.as_mut() {
@@ -195,8 +222,16 @@ pub fn run(args: PythonArgs) -> Result<()> {
             }
             None => python = Some(out),
         }
-        if args.compare {
-            for sweep in compare_sweeps(&strategies, gil, &[n], args.io_ms, cpu_ms, args.repeats) {
+        if options.compare {
+            let sweeps = compare_sweeps(
+                &strategies,
+                gil,
+                &[n],
+                options.io_ms,
+                cpu_ms,
+                options.repeats,
+            );
+            for sweep in sweeps {
                 let r = bench.run(&sweep, &ProgressBar::hidden(), |_| Ok(()))?;
                 match native.as_mut() {
                     Some(all) => all.points.extend(r.points),
@@ -207,12 +242,12 @@ pub fn run(args: PythonArgs) -> Result<()> {
     }
     let parsed = python.context("no task count to run")?;
     let gil_enabled = parsed.gil_enabled;
-    let title = args.title.clone().unwrap_or_else(|| {
+    let title = options.title.clone().unwrap_or_else(|| {
         format!(
             "{} (GIL {}): {} ms fetch + {} ms CPU per task",
             parsed.interpreter,
             if gil_enabled { "on" } else { "off" },
-            args.io_ms,
+            options.io_ms,
             cpu_ms
         )
     });
@@ -231,24 +266,18 @@ pub fn run(args: PythonArgs) -> Result<()> {
         machine::now_rfc3339(),
         Some(title.clone()),
     )?;
-    let json_path = args
-        .export_json
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_JSON));
-    export::write(&json_path, &Json.export(std::slice::from_ref(&report))?)?;
+    let json_path = &options.export_json;
+    export::write(json_path, &Json.export(std::slice::from_ref(&report))?)?;
     let native = native.map(|mut n| {
         n.title = Some(format!(
             "gilwall: {} ms fetch + {cpu_ms} ms CPU per task",
-            args.io_ms
+            options.io_ms
         ));
         n
     });
     if let Some(n) = &native {
-        let path = args
-            .compare_json
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_COMPARE_JSON));
-        export::write(&path, &Json.export(std::slice::from_ref(n))?)?;
+        let path = &options.compare_json;
+        export::write(path, &Json.export(std::slice::from_ref(n))?)?;
         eprintln!("wrote gilwall's report to {}", path.display());
     }
 
@@ -262,12 +291,14 @@ pub fn run(args: PythonArgs) -> Result<()> {
     }
     let mut charted = vec![report];
     charted.extend(native);
-    args.exports.write(&charted, title, beside.as_deref())?;
-    args.exports.print(&summary, json_path.as_os_str() == "-");
-    if json_path.as_os_str() != "-" {
+    let exports = &options.exports;
+    exports.write(&charted, title, beside.as_deref())?;
+    let json_to_stdout = export::is_stdout(json_path);
+    exports.print(&summary, json_to_stdout);
+    if !json_to_stdout {
         eprintln!("wrote Python's report to {}", json_path.display());
     }
-    args.exports.say_written();
+    exports.say_written();
     Ok(())
 }
 

@@ -4,12 +4,11 @@
 //! messages.
 
 use super::UsageError;
-use crate::export::{self, Exporter, chart::Chart, csv::Csv, markdown::Markdown};
+use crate::export::Exports;
 use crate::server::ServerConfig;
 use crate::server::faults::Faults;
 use anyhow::Result;
 use clap::Args;
-use gilwall_core::report::Report;
 use gilwall_core::workload::{self, limits};
 use gilwall_core::{CpuSpec, Kernel};
 use std::path::PathBuf;
@@ -43,7 +42,8 @@ impl CpuArgs {
 }
 
 /// The exports of a measured sweep besides its JSON report (whose default file and timing each
-/// command decides), shared by `run` and `python`; `-` writes to stdout.
+/// command decides), shared by `run` and `python`; `-` writes to stdout. They become
+/// [`Exports`], which writes them.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Write the points as CSV.
@@ -57,52 +57,12 @@ pub struct ExportArgs {
     pub chart: Option<PathBuf>,
 }
 
-impl ExportArgs {
-    /// Writes each export asked for. `reports` holds the command's own report first, then any
-    /// it was compared with: the CSV and the chart (titled `title`) hold them all, the Markdown
-    /// summary the first, followed by `appendix` when there is one.
-    pub fn write(&self, reports: &[Report], title: String, appendix: Option<&str>) -> Result<()> {
-        if let Some(path) = &self.export_csv {
-            export::write(path, &Csv.export(reports)?)?;
-        }
-        if let Some(path) = &self.export_markdown {
-            let mut md = Markdown.export(reports)?;
-            if let Some(text) = appendix {
-                md.extend_from_slice(b"\n");
-                md.extend_from_slice(text.as_bytes());
-            }
-            export::write(path, &md)?;
-        }
-        if let Some(path) = &self.chart {
-            export::write(path, &Chart { title }.export(reports)?)?;
-        }
-        Ok(())
-    }
-
-    /// Prints `summary` (the table and verdicts) to stdout, unless an export already goes there
-    /// (or the JSON report does: `json_to_stdout`); then it goes to stderr.
-    pub fn print(&self, summary: &str, json_to_stdout: bool) {
-        let to_stdout = json_to_stdout
-            || [&self.export_csv, &self.export_markdown, &self.chart]
-                .iter()
-                .any(|p| p.as_deref().is_some_and(|p| p.as_os_str() == "-"));
-        if to_stdout {
-            eprint!("{summary}");
-        } else {
-            print!("{summary}");
-        }
-    }
-
-    /// Says on stderr which file each export went to.
-    pub fn say_written(&self) {
-        for (path, what) in [
-            (&self.export_csv, "CSV"),
-            (&self.export_markdown, "summary"),
-            (&self.chart, "chart"),
-        ] {
-            if let Some(p) = path.as_deref().filter(|p| p.as_os_str() != "-") {
-                eprintln!("wrote the {what} to {}", p.display());
-            }
+impl From<&ExportArgs> for Exports {
+    fn from(args: &ExportArgs) -> Exports {
+        Exports {
+            csv: args.export_csv.clone(),
+            markdown: args.export_markdown.clone(),
+            chart: args.chart.clone(),
         }
     }
 }

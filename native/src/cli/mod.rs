@@ -1,24 +1,30 @@
 //! The command line: the `Cli` and its subcommands, the dispatch to each command's module, the
 //! usage error that makes the binary exit with code 2, and the progress bar long commands share.
 //!
-//! Each command's flags and body live in a module of their own (`run`, `blog`, `plot`, `serve`,
-//! `calibrate`; `python` and `workshop` are crate modules); flag groups that several commands
-//! take, and the parsers that check their values, live in `args`.
+//! Each command's flags live in a module of their own (`run`, `blog`, `plot`, `serve`,
+//! `calibrate`, `python`, `workshop`), which maps them onto the typed options of the library
+//! module that does the work and says that module's errors in the flags' names; flag groups that
+//! several commands take, and the parsers that check their values, live in `args`. Nothing
+//! outside this module imports it.
 
-pub(crate) mod args;
+mod args;
 mod blog;
 mod calibrate;
 mod interrupt;
 mod plot;
+mod python;
 mod run;
 mod serve;
+mod workshop;
 
 pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
 pub use blog::BlogArgs;
 pub use calibrate::CalibrateArgs;
 pub use plot::PlotArgs;
+pub use python::PythonArgs;
 pub use run::{LAST_RUN, RunArgs};
 pub use serve::{ServeArgs, default_www};
+pub use workshop::{CheckArgs, WorkshopArgs, WorkshopCommand};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -34,12 +40,10 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "gilwall", version, propagate_version = true)]
 pub struct Cli {
-    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run strategies over a sweep of task counts and compare each point with the model.
@@ -78,12 +82,12 @@ pub enum Command {
     /// and ThreadPoolExecutor, and writes the shared report with runtime "python", the
     /// interpreter's version and whether its GIL was on. --compare also runs the gilwall
     /// strategies with the same schedules and prints both efficiencies at every N.
-    Python(Box<crate::python::PythonArgs>),
+    Python(Box<PythonArgs>),
     /// The workshop: lessons that walk the article (run, predict, discuss), and exercises.
     ///
     /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
     /// `gilwall workshop check [N]` checks the exercises in exercises/. See WORKSHOP.md.
-    Workshop(crate::workshop::WorkshopArgs),
+    Workshop(WorkshopArgs),
     /// (internal) A worker process of the `processes` strategy: reads tasks on stdin.
     #[command(hide = true)]
     Worker,
@@ -119,8 +123,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(*args),
         Command::Blog(args) => blog::run(args),
         Command::Plot(args) => plot::run(args),
-        Command::Python(args) => crate::python::run(*args),
-        Command::Workshop(args) => crate::workshop::run(args),
+        Command::Python(args) => python::run(*args),
+        Command::Workshop(args) => workshop::run(args),
         Command::Worker => crate::strategy::processes::worker_main(),
     }
 }

@@ -6,7 +6,7 @@ use super::args::{
     parse_tasks, parse_url, spec_error,
 };
 use super::{UsageError, interrupt, progress_bar};
-use crate::export::{self, Exporter, json::Json};
+use crate::export::{self, Exporter, Exports, json::Json};
 use crate::machine;
 use crate::sweep::{Bench, BenchError};
 use anyhow::{Context, Result};
@@ -30,7 +30,6 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 200.0, value_parser = parse_io_ms, allow_negative_numbers = true, value_name = "MS")]
     pub io_ms: f64,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub cpu: CpuArgs,
     /// CPU kernel: sqrt (the article's loop) or features (preprocess the fetched JSON).
     #[arg(long, default_value = "sqrt", value_parser = parse_kernel, value_name = "KERNEL")]
@@ -145,7 +144,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     };
     // Where the report is saved after every point: never nowhere, so nothing measured is lost.
     let save_to: PathBuf = match (&args.export_json, &args.resume) {
-        (Some(p), _) if p.as_os_str() != "-" => p.clone(),
+        (Some(p), _) if !export::is_stdout(p) => p.clone(),
         (_, Some(p)) => p.clone(),
         _ => PathBuf::from(LAST_RUN),
     };
@@ -179,15 +178,12 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         export::write(path, &Json.export(reports)?)?;
     }
     let title = args.title.clone().unwrap_or_else(|| default_title(&config));
-    args.exports.write(reports, title, None)?;
-    let json_to_stdout = args
-        .export_json
-        .as_deref()
-        .is_some_and(|p| p.as_os_str() == "-");
-    args.exports
-        .print(&export::markdown::summary(&report), json_to_stdout);
+    let exports = Exports::from(&args.exports);
+    exports.write(reports, title, None)?;
+    let json_to_stdout = args.export_json.as_deref().is_some_and(export::is_stdout);
+    exports.print(&export::markdown::summary(&report), json_to_stdout);
     eprintln!("saved the report to {}", save_to.display());
-    args.exports.say_written();
+    exports.say_written();
     Ok(())
 }
 

@@ -1,6 +1,8 @@
 //! Exports of a report: JSON, CSV, Markdown and an SVG chart, following hyperfine's
 //! `--export-*` flags. Every exporter returns bytes, so golden tests need no files; [`write`]
-//! puts them on disk atomically (temp file, then rename) or on stdout for `-`.
+//! puts them on disk atomically (temp file, then rename) or on stdout for `-`. [`Exports`] is
+//! the set of files a measured sweep was asked for besides its JSON report, so `run`, `python`
+//! and any other caller write, print and announce them the same way.
 
 pub mod chart;
 pub mod csv;
@@ -10,7 +12,7 @@ pub mod markdown;
 use anyhow::{Context, Result};
 use gilwall_core::report::Report;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Turns reports into a file's bytes.
 pub trait Exporter {
@@ -21,7 +23,7 @@ pub trait Exporter {
 /// Writes `bytes` to `path`, or to stdout when `path` is `-`. A file is written to a temporary
 /// name beside it and renamed into place, so a crash never leaves half a file.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.as_os_str() == "-" {
+    if is_stdout(path) {
         let mut out = std::io::stdout().lock();
         out.write_all(bytes)?;
         return out.flush().context("writing to stdout");
@@ -43,6 +45,74 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path)
         .with_context(|| format!("cannot move {} into place", path.display()))
+}
+
+/// The exports of a measured sweep besides its JSON report (whose file each caller decides):
+/// each is written where asked, `-` meaning stdout.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exports {
+    /// The points as CSV.
+    pub csv: Option<PathBuf>,
+    /// The Markdown summary: the table and the verdicts.
+    pub markdown: Option<PathBuf>,
+    /// Duration vs tasks as an SVG chart, the model dashed.
+    pub chart: Option<PathBuf>,
+}
+
+impl Exports {
+    /// Writes each export asked for. `reports` holds the caller's own report first, then any
+    /// it was compared with: the CSV and the chart (titled `title`) hold them all, the Markdown
+    /// summary the first, followed by `appendix` when there is one.
+    pub fn write(&self, reports: &[Report], title: String, appendix: Option<&str>) -> Result<()> {
+        if let Some(path) = &self.csv {
+            write(path, &csv::Csv.export(reports)?)?;
+        }
+        if let Some(path) = &self.markdown {
+            let mut md = markdown::Markdown.export(reports)?;
+            if let Some(text) = appendix {
+                md.extend_from_slice(b"\n");
+                md.extend_from_slice(text.as_bytes());
+            }
+            write(path, &md)?;
+        }
+        if let Some(path) = &self.chart {
+            write(path, &chart::Chart { title }.export(reports)?)?;
+        }
+        Ok(())
+    }
+
+    /// Prints `summary` (the table and verdicts) to stdout, unless an export already goes there
+    /// (or the JSON report does: `json_to_stdout`); then it goes to stderr, so stdout holds one
+    /// document.
+    pub fn print(&self, summary: &str, json_to_stdout: bool) {
+        let to_stdout = json_to_stdout
+            || [&self.csv, &self.markdown, &self.chart]
+                .iter()
+                .any(|p| p.as_deref().is_some_and(is_stdout));
+        if to_stdout {
+            eprint!("{summary}");
+        } else {
+            print!("{summary}");
+        }
+    }
+
+    /// Says on stderr which file each export went to.
+    pub fn say_written(&self) {
+        for (path, what) in [
+            (&self.csv, "CSV"),
+            (&self.markdown, "summary"),
+            (&self.chart, "chart"),
+        ] {
+            if let Some(p) = path.as_deref().filter(|p| !is_stdout(p)) {
+                eprintln!("wrote the {what} to {}", p.display());
+            }
+        }
+    }
+}
+
+/// Whether `path` is `-`, which [`write`] takes for stdout.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// Reads and checks a saved report, with an error that names the file and what is wrong.
@@ -78,6 +148,39 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["out.json"]);
+    }
+
+    #[test]
+    fn exports_write_only_what_was_asked_and_the_appendix_after_the_summary() {
+        use gilwall_core::report::{Machine, Point, PointSpec, ReportRuntime};
+        let dir = tempfile::tempdir().unwrap();
+        let spec = PointSpec {
+            strategy: "async".into(),
+            tasks: 2,
+            workers: None,
+            io_ms: 100.0,
+            cpu_ms: 50.0,
+            cpu_iters: None,
+            kernel: Some("sqrt".into()),
+            payload_bytes: 1024,
+        };
+        let mut report = Report::new(ReportRuntime::Native, Machine::default(), "now".into());
+        report.points = vec![Point::new(spec, vec![200.0], 200.0, 0).unwrap()];
+        let exports = Exports {
+            markdown: Some(dir.path().join("s.md")),
+            ..Exports::default()
+        };
+        exports
+            .write(&[report], "t".into(), Some("APPENDIX\n"))
+            .unwrap();
+        let md = std::fs::read_to_string(dir.path().join("s.md")).unwrap();
+        assert!(
+            md.contains("| async") && md.ends_with("\nAPPENDIX\n"),
+            "{md}"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "only the summary was asked for");
+        assert!(is_stdout(Path::new("-")) && !is_stdout(Path::new("a.svg")));
     }
 
     #[test]

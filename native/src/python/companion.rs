@@ -1,11 +1,10 @@
 //! What the Python companion measures, and how gilwall reads it: the article's Python
 //! strategies, the gilwall schedule each one has (so the model can predict it), the script's
-//! output turned into a report, and the side-by-side table of `--compare`.
+//! output turned into a report, and the side-by-side table of a comparison with gilwall.
 
 use crate::export;
 use crate::machine;
 use anyhow::{Context, Result, bail};
-use clap::ValueEnum;
 use gilwall_core::model::{self, ModelInput};
 use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
 use gilwall_core::sweep::SweepSpec;
@@ -14,7 +13,7 @@ use serde::Deserialize;
 use std::fmt::Write as _;
 
 /// One of the article's Python strategies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PyStrategy {
     /// Article step 1: a blocking `requests.get(...).json()` per task, one after another.
     Serial,
@@ -238,7 +237,7 @@ pub fn side_by_side(python: &Report, native: &Report) -> String {
 }
 
 /// The gilwall sweeps that mirror `strategies` (one with CPU work, one I/O-only for
-/// `asyncio-io`), so `--compare` measures the same schedules.
+/// `asyncio-io`), so a comparison measures the same schedules.
 pub fn compare_sweeps(
     strategies: &[PyStrategy],
     gil_enabled: bool,

@@ -5,9 +5,11 @@
 //! The script and its requirements are compiled into the binary, so `gilwall python` works from
 //! any folder and an installed `gilwall` needs no source tree. The environment is made once and
 //! reused: a marker file records the interpreter it was made with and the requirements installed,
-//! and a change to either (`--python`, a new gilwall) makes it again. The marker is written only after pip succeeded, so a half-made
-//! environment (Debian's `python3 -m venv` without `python3-venv` leaves one) is made afresh.
+//! and a change to either (another interpreter, a new gilwall) makes it again. The marker is
+//! written only after pip succeeded, so a half-made environment (Debian's `python3 -m venv`
+//! without `python3-venv` leaves one) is made afresh.
 
+use super::PythonError;
 use anyhow::{Context, Result, bail};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -48,8 +50,8 @@ fn venv_python(dir: &Path) -> PathBuf {
 pub fn ensure(base_python: &OsStr, dir: &Path) -> Result<PythonEnv> {
     let python = venv_python(dir);
     let marker = dir.join(MARKER);
-    // The marker names the interpreter too, so `--python python3.13t` after a run with python3
-    // makes a new environment rather than reusing the old interpreter's.
+    // The marker names the interpreter too, so python3.13t after a run with python3 makes a
+    // new environment rather than reusing the old interpreter's.
     let wanted = format!(
         "{REQUIREMENTS}# made with: {}\n",
         base_python.to_string_lossy()
@@ -73,14 +75,12 @@ pub fn ensure(base_python: &OsStr, dir: &Path) -> Result<PythonEnv> {
         )
         .with_context(|| format!("cannot run {}", base_python.to_string_lossy()))?;
         if !made.status.success() || !python.is_file() {
-            bail!(
-                "`{} -m venv {}` failed: {}\nthe venv module (with ensurepip) is missing; on Debian \
-                 or Ubuntu install it with `apt-get install python3-venv`, or point --python at \
-                 another Python 3 interpreter",
-                base_python.to_string_lossy(),
-                dir.display(),
-                tail(&made)
-            );
+            return Err(PythonError::NoVenv {
+                python: base_python.to_string_lossy().into_owned(),
+                venv: dir.to_path_buf(),
+                output: tail(&made),
+            }
+            .into());
         }
         let requirements = dir.join("requirements.txt");
         std::fs::write(&requirements, REQUIREMENTS)
@@ -116,11 +116,9 @@ fn check_base_python(python: &OsStr) -> Result<(u32, u32)> {
     let out = output(
         Command::new(python).args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]),
     )
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "cannot run {name} ({e}); install Python 3 (on Debian or Ubuntu: \
-             `apt-get install python3 python3-venv`) or name an interpreter with --python"
-        )
+    .map_err(|e| PythonError::NoInterpreter {
+        python: name.to_string(),
+        error: e.to_string(),
     })?;
     if !out.status.success() {
         bail!("{name} did not run: {}", tail(&out));
@@ -129,14 +127,11 @@ fn check_base_python(python: &OsStr) -> Result<(u32, u32)> {
     let version = parse_version(text.trim())
         .with_context(|| format!("{name} printed {:?}, not a Python version", text.trim()))?;
     if version < MIN_PYTHON {
-        bail!(
-            "{name} is Python {}.{}, but the pinned requests and aiohttp need Python {}.{} or \
-             newer; name a newer one with --python",
-            version.0,
-            version.1,
-            MIN_PYTHON.0,
-            MIN_PYTHON.1
-        );
+        return Err(PythonError::TooOld {
+            python: name.into_owned(),
+            version,
+        }
+        .into());
     }
     Ok(version)
 }
@@ -199,6 +194,14 @@ mod tests {
         assert!(
             msg.contains("cannot run /nonexistent/python3") && msg.contains("python3-venv"),
             "{msg}"
+        );
+        // Unwrapped, so the CLI can find it and name its flag.
+        assert!(
+            matches!(
+                e.downcast_ref::<PythonError>(),
+                Some(PythonError::NoInterpreter { .. })
+            ),
+            "{e:?}"
         );
     }
 }

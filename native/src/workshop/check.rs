@@ -8,6 +8,7 @@
 //! the exercises under the target folder, so a facilitator can prove a laptop is ready (and CI
 //! proves every solution passes) without touching anyone's work.
 
+use super::WorkshopError;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -72,16 +73,11 @@ pub fn find_root(dir: Option<&Path>) -> Result<PathBuf> {
                 .with_context(|| format!("cannot resolve {}", c.display()));
         }
     }
-    match dir {
-        Some(d) => bail!(
-            "--exercises {}: no Cargo.toml there; point it at gilwall's exercises folder",
-            d.display()
-        ),
-        None => bail!(
-            "cannot find the exercises folder; run this from the gilwall checkout or pass \
-             --exercises DIR"
-        ),
-    }
+    // Unwrapped, so the CLI can find the error and name its flag.
+    Err(match dir {
+        Some(d) => WorkshopError::NotExercises(d.to_path_buf()).into(),
+        None => WorkshopError::NoExercisesFolder.into(),
+    })
 }
 
 /// Every exercise in `root`, by number: folders named `NN-name` with a Cargo.toml.

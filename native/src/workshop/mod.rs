@@ -12,122 +12,39 @@
 //! - `convoy` — lesson 8's experiment (an I/O thread behind a CPU thread under the GIL);
 //! - `plot` — charts and tables whose x axis is not N;
 //! - `predict` — each lesson's question, the prompt and its judgement;
-//! - `check` — `gilwall workshop check`, the exercises' checker.
+//! - `check` — `gilwall workshop check`, the exercises' checker;
+//! - `options` — the typed options a lesson and a check take, and what can be wrong with them.
+//!
+//! The CLI maps `gilwall workshop`'s flags onto [`LessonOptions`] and [`CheckOptions`] and says
+//! a [`WorkshopError`] in its flags' names.
 
 pub mod check;
 pub mod convoy;
 pub mod lessons;
 pub mod measure;
+mod options;
 pub mod plot;
 pub mod predict;
+
+pub use options::{CheckOptions, IO_MS, LessonOptions, WorkshopError, check_io_ms, check_lesson};
 
 use crate::export::{self, Exporter, json::Json};
 use crate::server::ServerConfig;
 use crate::sweep::Bench;
 use anyhow::{Result, bail};
-use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use lessons::{LESSONS, Lesson};
 use measure::Sizes;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::time::Duration;
 
-/// Options of `gilwall workshop`.
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct WorkshopArgs {
-    /// The lesson to run (1-8); leave out to list them.
-    #[arg(value_parser = parse_lesson, value_name = "LESSON")]
-    pub lesson: Option<u32>,
-    /// Delay of one fetch, in ms (lessons 1-6; the article uses 1000).
-    #[arg(long, default_value_t = 100.0, value_parser = parse_io_ms, value_name = "MS")]
-    pub io_ms: f64,
-    /// Folder to write each lesson's chart (SVG) and report (JSON) into.
-    #[arg(long, default_value = "gilwall-results/workshop", value_name = "DIR")]
-    pub out: PathBuf,
-    /// Do not ask for a prediction before the run (never asked when not on a terminal).
-    #[arg(long)]
-    pub no_predict: bool,
-    /// Lesson 7: also serve the demo page on port 8000 (once the page is built).
-    #[arg(long)]
-    pub serve: bool,
-    /// Check the exercises instead.
-    #[command(subcommand)]
-    pub command: Option<WorkshopCommand>,
-}
-
-/// Subcommands of `gilwall workshop`.
-#[derive(Debug, Subcommand)]
-pub enum WorkshopCommand {
-    /// Run an exercise's tests (all when N is left out) and say what passed; show the hint for
-    /// what did not.
-    ///
-    /// The exercises are in the exercises/ folder: edit exercises/NN-name/src/lib.rs. The first
-    /// check builds their dependencies (about a minute); later ones take seconds.
-    Check(CheckArgs),
-}
-
-/// Options of `gilwall workshop check`.
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// The exercise to check; all when left out.
-    #[arg(value_name = "N")]
-    pub exercise: Option<u32>,
-    /// Check the reference solutions instead of your files (in a copy; your files are not
-    /// touched) — to see that this laptop is ready.
-    #[arg(long)]
-    pub solutions: bool,
-    /// The exercises folder (default: ./exercises, or the one in gilwall's source tree).
-    #[arg(long, value_name = "DIR")]
-    pub exercises: Option<PathBuf>,
-}
-
-fn parse_lesson(s: &str) -> Result<u32, String> {
-    let known = || {
-        format!(
-            "the lessons are 1-{}; run `gilwall workshop` to list them",
-            LESSONS.len()
-        )
-    };
-    let n: u32 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a lesson number; {}", known()))?;
-    lessons::lesson(n)
-        .map(|l| l.number)
-        .ok_or_else(|| format!("there is no lesson {n}; {}", known()))
-}
-
-fn parse_io_ms(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number of milliseconds"))?;
-    if v.is_finite() && (10.0..=2000.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!(
-            "must be from 10 to 2000 ms for the workshop (longer lessons are tedious), got {s}"
-        ))
-    }
-}
-
-/// Runs `gilwall workshop …`.
-pub fn run(args: WorkshopArgs) -> Result<()> {
-    if let Some(WorkshopCommand::Check(check)) = args.command {
-        return check_command(check);
-    }
-    match args.lesson {
-        None => {
-            print!("{}", list());
-            Ok(())
-        }
-        Some(7) => browser_lesson(args.serve),
-        Some(n) => {
-            let lesson = lessons::lesson(n).expect("clap accepted only known lessons");
-            run_lesson(lesson, &args)
-        }
+/// Runs a lesson: lesson 7 prints the page's instructions (and serves it on request), every
+/// other lesson measures, charts and explains.
+pub fn run_lesson(options: &LessonOptions) -> Result<()> {
+    let lesson = options.validate()?;
+    match lesson.number {
+        7 => browser_lesson(options.serve),
+        _ => measured_lesson(lesson, options),
     }
 }
 
@@ -152,11 +69,11 @@ pub fn list() -> String {
     out
 }
 
-fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
-    let sizes = Sizes::new(args.io_ms);
+fn measured_lesson(lesson: &Lesson, options: &LessonOptions) -> Result<()> {
+    let sizes = Sizes::new(options.io_ms);
     println!("{}", intro(lesson));
     let interactive =
-        !args.no_predict && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        options.predict && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let question = predict::question(lesson.number, &sizes, crate::machine::cores());
     let guess = match (&question, interactive) {
         (Some(q), true) => {
@@ -173,11 +90,11 @@ fn run_lesson(lesson: &Lesson, args: &WorkshopArgs) -> Result<()> {
     let outcome = measure::run(lesson.number, &bench, &sizes, &progress_bar())?;
 
     println!("{}", outcome.table);
-    let chart = args.out.join(format!("{}.svg", lesson.slug));
+    let chart = options.out.join(format!("{}.svg", lesson.slug));
     export::write(&chart, &outcome.chart)?;
     println!("Chart: {} (open it in a browser)", chart.display());
     if let Some(report) = &outcome.report {
-        let json = args.out.join(format!("{}.json", lesson.slug));
+        let json = options.out.join(format!("{}.json", lesson.slug));
         export::write(&json, &Json.export(std::slice::from_ref(report))?)?;
         println!(
             "Report: {} (gilwall plot can draw it beside others)",
@@ -270,16 +187,18 @@ fn browser_lesson(serve: bool) -> Result<()> {
 /// The port the page's URL names: `gilwall serve`'s and `cargo xtask serve`'s default.
 const PAGE_PORT: u16 = 8000;
 
-fn check_command(args: CheckArgs) -> Result<()> {
-    let root = check::find_root(args.exercises.as_deref())?;
-    let chosen = check::select(check::exercises(&root)?, args.exercise)?;
+/// Checks the exercises asked for, prints what passed and the hints for what did not, and
+/// fails when any exercise does not pass.
+pub fn check_exercises(options: &CheckOptions) -> Result<()> {
+    let root = check::find_root(options.exercises.as_deref())?;
+    let chosen = check::select(check::exercises(&root)?, options.exercise)?;
     let target = check::target_dir(&root);
-    let tree = if args.solutions {
+    let tree = if options.solutions {
         check::solution_tree(&root, &target)?
     } else {
         root.clone()
     };
-    let what = if args.solutions {
+    let what = if options.solutions {
         "the reference solution of "
     } else {
         ""
@@ -362,22 +281,6 @@ fn progress_bar() -> ProgressBar {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unknown_lessons_are_refused_with_the_list_of_lessons() {
-        assert_eq!(parse_lesson("3"), Ok(3));
-        let e = parse_lesson("99").unwrap_err();
-        assert!(
-            e.contains("there is no lesson 99; the lessons are 1-8"),
-            "{e}"
-        );
-        assert!(
-            parse_lesson("three")
-                .unwrap_err()
-                .contains("not a lesson number")
-        );
-        assert!(parse_io_ms("5").unwrap_err().contains("from 10 to 2000 ms"));
-    }
 
     #[test]
     fn the_list_names_every_lesson_and_how_to_check_exercises() {
