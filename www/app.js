@@ -270,6 +270,8 @@ function seriesOf(report, { label, colorFor, marker, faded }) {
   const measure = MEASURES[$('#measure').value] ?? MEASURES.makespan;
   const by = new Map();
   for (const p of report.points) {
+    // A point whose tasks failed measured failures, not work: it is listed, never plotted.
+    if (!complete(p)) continue;
     const y = measure.of(p);
     if (!y) continue;
     if (!by.has(p.strategy)) by.set(p.strategy, []);
@@ -315,7 +317,7 @@ function drawTable() {
   for (const [source, p, r] of rows) {
     const tr = document.createElement('tr');
     const cells = [
-      source, p.strategy, p.tasks, formatMs(p.median_ms), formatMs(p.model_ms), `${Math.round(p.efficiency * 100)} %`,
+      source, p.strategy, p.tasks, formatMs(p.median_ms), formatMs(p.model_ms), efficiencyText(p),
       `${formatMs(p.min_ms)} – ${formatMs(p.max_ms)}`, p.errors, r ? formatMs(r.max_frame_gap_ms) : '–',
       p.copied_bytes === undefined ? '–' : `${formatBytes(p.copied_bytes)} · ${formatMs(p.copy_ms ?? 0)}`,
     ];
@@ -323,12 +325,51 @@ function drawTable() {
       const td = document.createElement('td');
       td.textContent = String(c);
       if (i === 1) td.style.color = COLORS[p.strategy] ?? '';
-      if (i === 5) td.className = p.efficiency < 0.75 ? 'eff-low' : 'eff-ok';
+      if (i === 5) td.className = !complete(p) || (p.schedule_efficiency ?? p.efficiency) < 0.75 ? 'eff-low' : 'eff-ok';
       if (i === 8 && r) td.className = r.max_frame_gap_ms >= 50 ? 'eff-low' : 'eff-ok';
       tr.appendChild(td);
     });
     body.appendChild(tr);
   }
+  $('#drift').textContent = driftText(state.current);
+}
+
+/** Whether every task of every repeat of `p` succeeded (core's `Point::complete`). */
+function complete(p) {
+  return !p.errors && !p.all_failed;
+}
+
+/**
+ * The efficiency cell: at the CPU asked, and the schedule's at the CPU the tasks took (where
+ * core could tell); a point with failures shows them instead.
+ */
+function efficiencyText(p) {
+  if (!complete(p)) {
+    const tasks = p.tasks * p.samples_ms.length;
+    return p.all_failed ? 'all tasks failed' : `${p.errors} of ${tasks} tasks failed`;
+  }
+  const eff = `${Math.round(p.efficiency * 100)} %`;
+  return p.schedule_efficiency === undefined ? eff : `${eff} · schedule ${Math.round(p.schedule_efficiency * 100)} %`;
+}
+
+/**
+ * One sentence on the kernels' speed on the day: the CPU the tasks took (wall time of each
+ * kernel call here: the browser has no thread CPU clock) against what was asked, so a slow
+ * machine is not read as a slow runtime.
+ */
+function driftText(report) {
+  // Only where core modelled the measured CPU: elsewhere a wall-clock figure is stretched by
+  // time-slicing (more executors than cores) and says nothing about the kernel's speed.
+  const pts = (report?.points ?? []).filter((p) => complete(p) && p.cpu_ms > 0 && p.cpu_measured_ms !== undefined && p.model_at_measured_ms !== undefined);
+  if (!pts.length) return '';
+  const ratios = pts.map((p) => p.cpu_measured_ms / p.cpu_ms).sort((a, b) => a - b);
+  const mid = ratios[Math.floor(ratios.length / 2)];
+  const pct = Math.round((mid - 1) * 100);
+  const how = Math.abs(pct) < 3 ? 'as fast as calibrated' : `${Math.abs(pct)} % ${pct > 0 ? 'slower' : 'faster'} than calibrated`;
+  const sched = pts.map((p) => p.schedule_efficiency).filter((s) => s !== undefined);
+  const range = sched.length ? `; at the CPU they took, the schedules were ${Math.round(Math.min(...sched) * 100)}–${Math.round(Math.max(...sched) * 100)} % of ideal` : '';
+  const clock = pts[0].cpu_clock === 'wall' ? 'wall time of each kernel call' : 'thread CPU time';
+  return `The kernels ran ${how} (median, ${clock})${range}. "efficiency" is the model at the CPU asked; "schedule" the model at the CPU measured.`;
 }
 
 function formatBytes(n) {

@@ -43,7 +43,8 @@ pub fn test() -> Result<()> {
 /// Runs a node script against the page: builds the page (`threads` says whether its
 /// shared-memory build must succeed) and `gilwall`, makes sure Chromium and the scripts' npm
 /// packages are there, starts `gilwall serve`, and runs `node` — with what `configure` adds —
-/// with `GILWALL_URL`, `GILWALL_CHROMIUM` and `GILWALL_ROOT` set. The server is stopped
+/// with `GILWALL_URL`, `GILWALL_CHROMIUM`, `GILWALL_ROOT` and `GILWALL_BIN` (the `gilwall` it
+/// serves with, for tests that start a server of their own) set. The server is stopped
 /// however the script ends. Shared by the browser tests, `bench-wasm` and `page-run`.
 pub fn node_against_page(
     threads: web::Threads,
@@ -60,7 +61,8 @@ pub fn node_against_page(
     node.current_dir(root())
         .env("GILWALL_URL", &server.url)
         .env("GILWALL_CHROMIUM", &chromium)
-        .env("GILWALL_ROOT", root());
+        .env("GILWALL_ROOT", root())
+        .env("GILWALL_BIN", debug_gilwall());
     configure(&mut node);
     let result = run(&mut node);
     drop(server);

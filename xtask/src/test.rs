@@ -1,12 +1,24 @@
-//! `cargo xtask test`: every test the project has, in one command.
+//! `cargo xtask test`: every test the project has, in one command — the style checks (rustfmt,
+//! clippy with warnings as errors) first, then core's wasm32 build check, the workspace's
+//! tests, the workshop's exercises and the browser tests.
 
 use crate::{cargo, ensure_target, run};
 use anyhow::{Context, Result};
 use std::path::Path;
 
-/// Checks that core builds for wasm32, runs the workspace's tests, proves the workshop's
+/// Checks formatting and lints, checks that core builds for wasm32, runs the workspace's tests, proves the workshop's
 /// exercises (solutions pass, starting files fail), then runs the browser tests.
 pub fn all() -> Result<()> {
+    // Style first: the cheapest to fail, and a tree that passes is formatted and lint-free.
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // Architecture invariant: core compiles for the browser as well as natively.
     ensure_target("wasm32-unknown-unknown")?;
     run(cargo().args([
