@@ -2,8 +2,9 @@
 //! usage error that makes the binary exit with code 2, and the progress bar long commands share.
 //!
 //! Each command's flags and body live in a module of their own (`run`, `blog`, `plot`, `serve`,
-//! `calibrate`; `python` and `workshop` are crate modules); flag groups that several commands
-//! take, and the parsers that check their values, live in `args`.
+//! `calibrate`; `python` and `workshop` are crate modules; `serve`'s body is `server::serve`);
+//! flag groups that several commands take, and the parsers that check their values, live in
+//! `args`.
 
 pub(crate) mod args;
 mod blog;
@@ -18,7 +19,7 @@ pub use blog::BlogArgs;
 pub use calibrate::CalibrateArgs;
 pub use plot::PlotArgs;
 pub use run::{LAST_RUN, RunArgs};
-pub use serve::{ServeArgs, default_www};
+pub use serve::ServeArgs;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

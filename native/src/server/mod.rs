@@ -11,6 +11,7 @@
 
 pub mod faults;
 mod handlers;
+pub mod serve;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
