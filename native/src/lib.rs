@@ -5,6 +5,7 @@ pub mod blog;
 pub mod cli;
 pub mod export;
 pub mod fetch;
+pub mod lifeline;
 pub mod machine;
 pub mod python;
 pub mod server;

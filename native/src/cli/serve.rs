@@ -29,10 +29,18 @@ pub struct ServeArgs {
     /// Faults to inject.
     #[command(flatten, next_help_heading = "Fault injection")]
     pub faults: FaultArgs,
+    /// (internal, hidden) Run as a sweep's server process: read the whole configuration as one
+    /// JSON line on stdin, answer `{"listening":URL}` on stdout, serve until stdin closes (see
+    /// `server::ChildServer`). The other flags would be ignored, so clap refuses them.
+    #[arg(long, hide = true, conflicts_with_all = ["bind", "port", "www", "no_www", "ServerLimits", "FaultArgs"])]
+    pub config_stdin: bool,
 }
 
 /// Runs `gilwall serve`.
 pub(super) fn run(args: ServeArgs) -> Result<()> {
+    if args.config_stdin {
+        return Ok(server::child_main()?);
+    }
     let page = match args.www {
         _ if args.no_www => Page::Off,
         Some(dir) => Page::Dir(dir),

@@ -2,6 +2,9 @@
 //! tells people where the page and the endpoints are, and serves in the foreground until SIGINT
 //! (Ctrl-C) or SIGTERM. The command line only maps its flags onto [`ServeOptions`]; the
 //! workshop's lesson 7 calls [`serve`] directly.
+//!
+//! `serve_until` is the part shared with the server's child process (`super::child`), which
+//! announces its address in a machine-readable line instead.
 
 use super::{ServerConfig, bind};
 use std::future::Future;
@@ -30,7 +33,7 @@ pub struct ServeOptions {
     pub config: ServerConfig,
 }
 
-/// Why `gilwall serve` could not serve.
+/// Why `gilwall serve` (or the server's child process) could not serve.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// `Page::Dir` names a folder without the page.
@@ -56,6 +59,16 @@ pub enum ServeError {
     /// The server itself failed.
     #[error("the server stopped with an error")]
     Server(#[source] std::io::Error),
+    /// The server's child process got no configuration before its stdin closed.
+    #[error(
+        "no server configuration on stdin: `gilwall serve --config-stdin` is for gilwall's own use; run `gilwall serve` instead"
+    )]
+    NoConfig,
+    /// The server's child process got a configuration it cannot read.
+    #[error(
+        "the server configuration on stdin is not valid: `gilwall serve --config-stdin` is for gilwall's own use; run `gilwall serve` instead"
+    )]
+    BadConfig(#[source] serde_json::Error),
 }
 
 /// Runs `gilwall serve`: prints where the page and the feature endpoints are, then serves until
