@@ -379,8 +379,11 @@ impl Bench {
         for run_no in 0..config.warmup + config.repeats {
             // Start each run's lateness count afresh (calibration and warm-up are not its own).
             self.server_lateness_p99();
-            let run = strategy::run(strategy, &ctx)
-                .with_context(|| format!("running {strategy} with {tasks} tasks"))?;
+            // On a thread of its own, so a signal ends the sweep even in the middle of a run.
+            let repeat = ctx.clone();
+            let run =
+                crate::cli::interrupt::interruptible(move || strategy::run(strategy, &repeat))?
+                    .with_context(|| format!("running {strategy} with {tasks} tasks"))?;
             progress.inc(model_ms as u64);
             let failures: Vec<&String> = run
                 .outcomes

@@ -4,12 +4,12 @@
 //! Each command's flags and body live in a module of their own (`run`, `blog`, `plot`, `serve`,
 //! `calibrate`; `python` and `workshop` are crate modules; `serve`'s body is `server::serve`);
 //! flag groups that several commands take, and the parsers that check their values, live in
-//! `args`.
+//! `args`. `interrupt` turns SIGINT and SIGTERM into a clean stop of a sweep.
 
 pub(crate) mod args;
 mod blog;
 mod calibrate;
-mod interrupt;
+pub mod interrupt;
 mod plot;
 mod run;
 mod serve;
@@ -17,6 +17,7 @@ mod serve;
 pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
 pub use blog::BlogArgs;
 pub use calibrate::CalibrateArgs;
+pub use interrupt::Interrupted;
 pub use plot::PlotArgs;
 pub use run::{LAST_RUN, RunArgs};
 pub use serve::ServeArgs;
