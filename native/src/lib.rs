@@ -5,6 +5,8 @@ pub mod blog;
 pub mod cli;
 pub mod export;
 pub mod fetch;
+pub mod interrupt;
+pub mod lifeline;
 pub mod machine;
 pub mod python;
 pub mod server;

@@ -10,7 +10,6 @@
 mod args;
 mod blog;
 mod calibrate;
-mod interrupt;
 mod plot;
 mod python;
 mod run;
@@ -23,7 +22,7 @@ pub use calibrate::CalibrateArgs;
 pub use plot::PlotArgs;
 pub use python::PythonArgs;
 pub use run::{LAST_RUN, RunArgs};
-pub use serve::{ServeArgs, default_www};
+pub use serve::ServeArgs;
 pub use workshop::{CheckArgs, WorkshopArgs, WorkshopCommand};
 
 use anyhow::Result;

@@ -5,7 +5,8 @@ use super::args::{
     CpuArgs, ExportArgs, FaultArgs, ServerLimits, number, parse_io_ms, parse_kernel, parse_repeats,
     parse_tasks, parse_url, spec_error,
 };
-use super::{UsageError, interrupt, progress_bar};
+use super::{UsageError, progress_bar};
+use crate::interrupt;
 use crate::export::{self, Exporter, Exports, json::Json};
 use crate::machine;
 use crate::sweep::{Bench, BenchError};

@@ -1,9 +1,9 @@
-//! `gilwall serve`: the feature server and the demo page, in the foreground until Ctrl-C.
+//! `gilwall serve`'s flags, mapped onto [`server::serve::ServeOptions`]; the serving itself is
+//! [`server::serve::serve`], outside the command line, so the workshop can call it too.
 
 use super::args::{FaultArgs, ServerLimits};
-use crate::machine;
-use crate::server;
-use anyhow::{Context, Result, bail};
+use crate::server::{self, serve::Page, serve::ServeOptions};
+use anyhow::Result;
 use clap::Args;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -29,60 +29,28 @@ pub struct ServeArgs {
     /// Faults to inject.
     #[command(flatten, next_help_heading = "Fault injection")]
     pub faults: FaultArgs,
+    /// (internal, hidden) Run as a sweep's server process: read the whole configuration as one
+    /// JSON line on stdin, answer `{"listening":URL}` on stdout, serve until stdin closes (see
+    /// `server::ChildServer`). The other flags would be ignored, so clap refuses them.
+    #[arg(long, hide = true, conflicts_with_all = ["bind", "port", "www", "no_www", "ServerLimits", "FaultArgs"])]
+    pub config_stdin: bool,
 }
 
 /// Runs `gilwall serve`.
 pub(super) fn run(args: ServeArgs) -> Result<()> {
-    let www = match args.www {
-        _ if args.no_www => None,
-        Some(dir) => {
-            if !dir.join("index.html").is_file() {
-                bail!(
-                    "--www {}: no index.html there; point it at gilwall's www folder",
-                    dir.display()
-                );
-            }
-            Some(dir)
-        }
-        None => default_www(),
+    if args.config_stdin {
+        return Ok(server::child_main()?);
+    }
+    let page = match args.www {
+        _ if args.no_www => Page::Off,
+        Some(dir) => Page::Dir(dir),
+        None => Page::Default,
     };
-    let config = args.limits.config(www.clone(), args.faults.faults()?);
-    machine::raise_open_files_limit();
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
-    runtime.block_on(async move {
-        let addr = SocketAddr::new(args.bind, args.port);
-        let listener = server::bind(addr).with_context(|| {
-            format!("cannot listen on {addr}; is the port in use? pick another with --port, or --port 0 for any free one")
-        })?;
-        let local = listener.local_addr()?;
-        if !args.bind.is_loopback() {
-            eprintln!(
-                "WARNING: listening on {local}, which is NOT loopback: anyone who can reach this \
-                 machine can use this server. Use --bind 127.0.0.1 unless you mean it."
-            );
-        }
-        let host = if args.bind.is_unspecified() { "127.0.0.1".to_string() } else { args.bind.to_string() };
-        match &www {
-            None if args.no_www => {}
-            Some(dir) => println!("gilwall: demo page at http://{host}:{}/ (from {})", local.port(), dir.display()),
-            None => println!("gilwall: no www folder found; serving the API only (build the page with `cargo xtask web`)"),
-        }
-        println!("gilwall: feature server at http://{host}:{}/delay/1 and /features; Ctrl-C stops it", local.port());
-        server::run(listener, config, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("the server stopped with an error")
-    })
-}
-
-/// The demo page's folder: `./www` if it has an index.html, else the source tree's `www`.
-pub fn default_www() -> Option<PathBuf> {
-    let candidates = [
-        PathBuf::from("www"),
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../www"),
-    ];
-    candidates
-        .into_iter()
-        .find(|d| d.join("index.html").is_file())
+    let config = args.limits.config(None, args.faults.faults()?);
+    server::serve::serve(ServeOptions {
+        addr: SocketAddr::new(args.bind, args.port),
+        page,
+        config,
+    })?;
+    Ok(())
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Fault rates (each a probability from 0 to 1, together at most 1) and extra jitter.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Faults {
     /// Share of requests answered `500` with a message.
     pub fail_rate: f64,

@@ -5,12 +5,19 @@
 //! run needs no internet. Shaped like mini-redis: [`run`] takes a bound listener and a shutdown
 //! future, so tests bind `127.0.0.1:0` and never fight over ports.
 //!
+//! [`serve`] is `gilwall serve`'s body as a typed function; [`ChildServer`] runs the server in a
+//! child process on a lifeline, configured by one JSON line (module `child`).
+//!
 //! **Architecture Invariant:** the server binds loopback unless told otherwise, caps every input
 //! (delay, payload size, requests in flight, time to send headers) and never serves a file
 //! outside the `www` folder it was given.
 
+mod child;
 pub mod faults;
 mod handlers;
+pub mod serve;
+
+pub use child::{ChildServer, Listening, child_main};
 
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -24,8 +31,9 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 use tower::ServiceExt;
 
-/// The server's limits and options. Every cap has a `gilwall serve` flag.
-#[derive(Debug, Clone)]
+/// The server's limits and options. Every cap has a `gilwall serve` flag. It crosses to the
+/// server's child process whole, as one JSON line (see [`ChildServer`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServerConfig {
     /// Longest delay `/delay` and `/features` accept, in ms (`--max-delay-s`).
     pub max_delay_ms: f64,
@@ -211,85 +219,5 @@ impl Drop for Background {
             // Stopping only fails if the server task panicked, and there is no one to tell.
             let _ = self.runtime.block_on(server.stop());
         }
-    }
-}
-
-/// The server as a child process (`gilwall serve --port 0`), for sweeps too large for one
-/// process: a client and a server in one process use two descriptors per connection, so
-/// 10 000 connections would not fit under a 20 000 open-files limit. Dropping it kills the child.
-pub struct ChildServer {
-    child: std::process::Child,
-    url: String,
-}
-
-impl ChildServer {
-    /// Starts `exe serve` on a free loopback port with `config`'s caps and faults.
-    pub fn start(exe: &std::path::Path, config: &ServerConfig) -> std::io::Result<ChildServer> {
-        use std::io::BufRead;
-        let f = &config.faults;
-        let mut child = std::process::Command::new(exe)
-            .args(["serve", "--bind", "127.0.0.1", "--port", "0", "--no-www"])
-            .args(["--max-delay-s", &(config.max_delay_ms / 1000.0).to_string()])
-            .args([
-                "--max-payload-kb",
-                &(config.max_payload_bytes / 1024).to_string(),
-            ])
-            .args(["--max-in-flight", &config.max_in_flight.to_string()])
-            .args([
-                "--header-timeout-ms",
-                &config.header_timeout.as_millis().to_string(),
-            ])
-            .args([
-                "--fail-rate",
-                &f.fail_rate.to_string(),
-                "--drop-rate",
-                &f.drop_rate.to_string(),
-            ])
-            .args([
-                "--malformed-rate",
-                &f.malformed_rate.to_string(),
-                "--jitter-ms",
-                &f.jitter_ms.to_string(),
-            ])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()?;
-        // stdout was asked for as a pipe just above.
-        let stdout = child.stdout.take().expect("the server's stdout is piped");
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(at) = line.find("http://127.0.0.1:") {
-                        let rest = &line[at..];
-                        let end = rest["http://".len()..]
-                            .find('/')
-                            .map_or(rest.len(), |i| i + "http://".len());
-                        break rest[..end].to_string();
-                    }
-                }
-                _ => {
-                    let _ = child.kill();
-                    return Err(std::io::Error::other(
-                        "the server process exited before saying where it listens",
-                    ));
-                }
-            }
-        };
-        Ok(ChildServer { child, url })
-    }
-
-    /// The base URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-}
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        // It may have exited already; either way it must not outlive the sweep.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -9,7 +9,8 @@
 //! counted, so `copy_ms` is a lower bound).
 //!
 //! The parent drives each worker from its own thread: send a task, read the reply, send the
-//! next, until none are left.
+//! next, until none are left. A worker's stdin is also its lifeline (`crate::lifeline`): it ends
+//! when its parent does, however that ends.
 
 use super::{PointCtx, PointRun};
 use crate::machine::InstantClock;
@@ -17,7 +18,7 @@ use anyhow::Context;
 use gilwall_core::task::{Clock, Copied, TaskOutcome, TaskSpec};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -93,9 +94,8 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
 }
 
 fn spawn_worker(ctx: &PointCtx) -> anyhow::Result<Child> {
-    Command::new(&ctx.worker_exe)
+    crate::lifeline::command(&ctx.worker_exe)
         .arg("worker")
-        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -159,14 +159,15 @@ fn drive(
 }
 
 /// The worker process's side (`gilwall worker`): answer task requests from stdin, one JSON line
-/// each, until stdin closes.
+/// each, until stdin closes. Stdin is the worker's lifeline: when it closes the worker ends at
+/// once, even in the middle of a fetch or a kernel, since then the parent is done or gone.
 pub fn worker_main() -> anyhow::Result<()> {
     let clock = InstantClock::new();
     let mut client: Option<(u64, bool, reqwest::blocking::Client)> = None;
-    let stdin = std::io::stdin();
+    // Its answers have all been read by the time the parent closes stdin, so nothing is lost.
+    let tasks = crate::lifeline::watch_stdin(|| std::process::exit(0));
     let mut stdout = std::io::stdout().lock();
-    for line in stdin.lock().lines() {
-        let line = line.context("reading a task from the parent")?;
+    for line in tasks {
         let request: WorkerRequest =
             serde_json::from_str(&line).context("the parent sent an invalid task")?;
         let client = match &client {

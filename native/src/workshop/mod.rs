@@ -168,20 +168,25 @@ pub fn browser_instructions(port: u16) -> String {
 }
 
 fn browser_lesson(serve: bool) -> Result<()> {
+    use crate::server::serve::{Page, ServeOptions, default_www};
+    use std::net::{Ipv4Addr, SocketAddr};
     print!("{}", browser_instructions(PAGE_PORT));
     if !serve {
         return Ok(());
     }
-    if crate::cli::default_www().is_none() {
+    let Some(www) = default_www() else {
         bail!(
             "--serve: the demo page is not built in this checkout (no www/index.html); \
              run `cargo xtask serve`, which builds and serves it"
         );
-    }
-    let port = PAGE_PORT.to_string();
-    let cli =
-        <crate::cli::Cli as clap::Parser>::try_parse_from(["gilwall", "serve", "--port", &port])?;
-    crate::cli::run(cli)
+    };
+    // What `gilwall serve --port 8000` does, with the page that was just found.
+    crate::server::serve::serve(ServeOptions {
+        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, PAGE_PORT)),
+        page: Page::Dir(www),
+        config: ServerConfig::default(),
+    })?;
+    Ok(())
 }
 
 /// The port the page's URL names: `gilwall serve`'s and `cargo xtask serve`'s default.
