@@ -7,6 +7,7 @@
 //! with the native strategies, asks the server how late it was, and shows progress.
 
 use crate::fetch::{DEFAULT_TIMEOUT_SLACK, blocking_client, blocking_fetch};
+use crate::interrupt;
 use crate::machine::{self, InstantClock};
 use crate::server::{Background, ChildServer, ServerConfig};
 use crate::strategy::{self, PointCtx};
@@ -293,7 +294,9 @@ impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
         };
         // Start each run's lateness count afresh (calibration and warm-up are not its own).
         self.bench.server_lateness_p99();
-        let run = strategy::run(point.strategy, &ctx)
+        // On a thread of its own, so a signal ends the sweep even in the middle of a run.
+        let strategy = point.strategy;
+        let run = interrupt::interruptible(move || strategy::run(strategy, &ctx))?
             .with_context(|| format!("running {} with {} tasks", point.strategy, point.tasks))?;
         Ok(Repeat {
             makespan_ms: run.makespan_ms,

@@ -6,8 +6,8 @@ use super::args::{
     parse_tasks, parse_url, spec_error,
 };
 use super::{UsageError, progress_bar};
-use crate::interrupt;
 use crate::export::{self, Exporter, Exports, json::Json};
+use crate::interrupt;
 use crate::machine;
 use crate::sweep::{Bench, BenchError};
 use anyhow::{Context, Result};
