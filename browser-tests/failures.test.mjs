@@ -83,7 +83,7 @@ test('a point with some failed fetches counts them and gets no efficiency', asyn
   const [p] = report.points;
   // The server's draws are a fixed sequence at rate 0.5: some of 16 fail, not all.
   assert.ok(p.errors > 0 && p.errors < 16, `errors ${p.errors}`);
-  assert.equal(p.all_failed, false);
+  assert.ok(!p.all_failed, "all_failed is left out (false) when some tasks succeeded");
   assert.ok(p.error_sample?.includes('failed'), p.error_sample);
   assert.equal(p.schedule_efficiency, undefined);
   const cell = await page.locator('#table tbody td:nth-child(6)').first().textContent();
