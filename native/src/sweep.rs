@@ -6,10 +6,11 @@
 //! records its points ([`gilwall_core::sweep`]); this module only runs one repeat of a point
 //! with the native strategies, asks the server how late it was, and shows progress.
 
-use crate::fetch::{DEFAULT_TIMEOUT_SLACK, blocking_client, blocking_fetch};
+use crate::fetch::DEFAULT_TIMEOUT_SLACK;
 use crate::interrupt;
 use crate::machine::{self, InstantClock};
-use crate::server::{Background, ChildServer, ServerConfig};
+use crate::server::ServerConfig;
+use crate::server::session::FeatureServer;
 use crate::strategy::{self, PointCtx};
 use anyhow::{Context, Result};
 use gilwall_core::calibrate::{Calibration, calibrate};
@@ -22,57 +23,32 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// What can stop a bench before it measures, in words that name no flag (the CLI maps them).
+/// A sweep that needs more sockets than this process may open, in words that name no flag (the
+/// CLI maps them).
 #[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    /// The server at `url` did not answer a `/delay/0` probe.
-    #[error(
-        "cannot reach {url} ({why}); is that server running and httpbin-compatible? Leave it out to use gilwall's embedded server"
-    )]
-    Unreachable {
-        /// The server's URL.
-        url: String,
-        /// What the probe got.
-        why: String,
-    },
-    /// The largest point needs more sockets than this process may open.
-    #[error(
-        "{tasks} tasks need about {needed} open files (one socket per task, two with the \
-         embedded server), but this process may open {limit}; use fewer tasks, HTTP/2, or raise \
-         `ulimit -n`"
-    )]
-    OpenFiles {
-        /// Tasks in the largest point.
-        tasks: u64,
-        /// Descriptors it needs.
-        needed: u64,
-        /// Descriptors this process may open.
-        limit: u64,
-    },
+#[error(
+    "{tasks} tasks need about {needed} open files (one socket per task, two with the embedded \
+     server), but this process may open {limit}; use fewer tasks, HTTP/2, or raise `ulimit -n`"
+)]
+pub struct TooManyFiles {
+    /// Tasks in the largest point.
+    pub tasks: u64,
+    /// Descriptors it needs.
+    pub needed: u64,
+    /// Descriptors this process may open.
+    pub limit: u64,
 }
 
 /// Time spent calibrating a kernel, ms.
 pub const CALIBRATION_BUDGET_MS: f64 = 300.0;
 
-/// Where the embedded server runs. Held only so that dropping the bench stops it.
-#[allow(dead_code)]
-enum Server {
-    /// On a thread of this process.
-    InProcess(Background),
-    /// In a child process.
-    OwnProcess(ChildServer),
-}
-
 /// What a session of sweeps shares: the server, the cores, the calibrations.
 pub struct Bench {
-    base_url: String,
-    server: Option<Server>,
+    server: FeatureServer,
     cores: u32,
     worker_exe: PathBuf,
     calibrations: Mutex<HashMap<(Kernel, u64), Calibration>>,
     open_files: u64,
-    /// Asks gilwall's own server for its lateness; `None` for a `--url` server.
-    stats_client: Option<reqwest::blocking::Client>,
 }
 
 impl Bench {
@@ -89,37 +65,15 @@ impl Bench {
         server_exe: Option<&std::path::Path>,
     ) -> Result<Bench> {
         let open_files = machine::raise_open_files_limit();
-        let (base_url, background) = match (url, server_exe) {
-            (Some(url), _) => {
-                check_reachable(url)?;
-                (url.trim_end_matches('/').to_string(), None)
-            }
-            (None, None) => {
-                let bg = Background::start(server)
-                    .context("cannot start the embedded feature server")?;
-                (bg.url(), Some(Server::InProcess(bg)))
-            }
-            (None, Some(exe)) => {
-                let child = ChildServer::start(exe, &server).with_context(|| {
-                    format!("cannot start the feature server process {}", exe.display())
-                })?;
-                (child.url().to_string(), Some(Server::OwnProcess(child)))
-            }
-        };
+        let server = FeatureServer::start(url, server, server_exe)?;
         let worker_exe = std::env::current_exe()
             .context("cannot find the gilwall binary for worker processes")?;
         Ok(Bench {
-            base_url,
-            server: background,
+            server,
             cores: machine::cores(),
             worker_exe,
             calibrations: Mutex::new(HashMap::new()),
             open_files,
-            stats_client: if url.is_none() {
-                Some(blocking_client(Duration::from_secs(5))?)
-            } else {
-                None
-            },
         })
     }
 
@@ -132,7 +86,7 @@ impl Bench {
 
     /// The server's base URL.
     pub fn url(&self) -> &str {
-        &self.base_url
+        self.server.url()
     }
 
     /// Cores on this machine.
@@ -164,7 +118,7 @@ impl Bench {
             Runtime::Native,
             &cal,
             self.cores,
-            &self.base_url,
+            self.server.url(),
         )?)
     }
 
@@ -235,14 +189,14 @@ impl Bench {
     fn check_open_files(&self, plan: &Plan) -> Result<()> {
         let max_tasks = plan.points.iter().map(|p| p.tasks).max().unwrap_or(1) as u64;
         // With HTTP/2 every request shares one connection per client.
-        let per_task = match (&self.server, plan.spec.http2) {
+        let per_task = match (self.server.in_process(), plan.spec.http2) {
             (_, true) => 0,
-            (Some(Server::InProcess(_)), false) => 2,
-            _ => 1,
+            (true, false) => 2,
+            (false, false) => 1,
         };
         let needed = max_tasks * per_task + 64;
         if needed > self.open_files {
-            return Err(BenchError::OpenFiles {
+            return Err(TooManyFiles {
                 tasks: max_tasks,
                 needed,
                 limit: self.open_files,
@@ -250,15 +204,6 @@ impl Bench {
             .into());
         }
         Ok(())
-    }
-
-    /// The server's lateness p99 since the last call, in ms (and resets it); `None` for servers
-    /// that do not report it (`--url` pointing at httpbin, say) or before any request.
-    fn server_lateness_p99(&self) -> Option<f64> {
-        let client = self.stats_client.as_ref()?;
-        let body = blocking_fetch(client, &format!("{}/stats?reset=1", self.base_url)).ok()?;
-        let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
-        v["lateness_ms"]["p99"].as_f64()
     }
 }
 
@@ -293,7 +238,7 @@ impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
             worker_exe: self.bench.worker_exe.clone(),
         };
         // Start each run's lateness count afresh (calibration and warm-up are not its own).
-        self.bench.server_lateness_p99();
+        self.bench.server.lateness_p99();
         // On a thread of its own, so a signal ends the sweep even in the middle of a run.
         let strategy = point.strategy;
         let run = interrupt::interruptible(move || strategy::run(strategy, &ctx))?
@@ -301,7 +246,7 @@ impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
         Ok(Repeat {
             makespan_ms: run.makespan_ms,
             outcomes: run.outcomes,
-            server_late_p99_ms: self.bench.server_lateness_p99(),
+            server_late_p99_ms: self.bench.server.lateness_p99(),
         })
     }
 
@@ -313,17 +258,4 @@ impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
         }
         Ok(())
     }
-}
-
-/// Fails with a clear message unless `url` answers an httpbin-style `/delay/0` within 5 s.
-fn check_reachable(url: &str) -> Result<()> {
-    let probe = format!("{}/delay/0", url.trim_end_matches('/'));
-    let client = blocking_client(Duration::from_secs(5))?;
-    blocking_fetch(&client, &probe).map(drop).map_err(|e| {
-        BenchError::Unreachable {
-            url: url.to_string(),
-            why: e.to_string(),
-        }
-        .into()
-    })
 }

@@ -9,7 +9,8 @@ use super::{UsageError, progress_bar};
 use crate::export::{self, Exporter, Exports, json::Json};
 use crate::interrupt;
 use crate::machine;
-use crate::sweep::{Bench, BenchError};
+use crate::server::session::Unreachable;
+use crate::sweep::{Bench, TooManyFiles};
 use anyhow::{Context, Result};
 use clap::Args;
 use gilwall_core::sweep::{SpecError, SweepError, SweepSpec};
@@ -190,22 +191,23 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
 
 /// A bench's or the pipeline's error in the words of `gilwall run`'s flags.
 fn in_flags(e: anyhow::Error) -> anyhow::Error {
-    if let Some(b) = e.downcast_ref::<BenchError>() {
-        return match b {
-            BenchError::Unreachable { url, why } => anyhow::anyhow!(
-                "cannot reach --url {url} ({why}); is that server running and httpbin-compatible? \
+    if let Some(Unreachable { url, why }) = e.downcast_ref::<Unreachable>() {
+        return anyhow::anyhow!(
+            "cannot reach --url {url} ({why}); is that server running and httpbin-compatible? \
                  Leave out --url to use gilwall's embedded server"
-            ),
-            BenchError::OpenFiles {
-                tasks,
-                needed,
-                limit,
-            } => anyhow::anyhow!(
-                "--tasks {tasks} needs about {needed} open files (one socket per task, two with the \
+        );
+    }
+    if let Some(TooManyFiles {
+        tasks,
+        needed,
+        limit,
+    }) = e.downcast_ref::<TooManyFiles>()
+    {
+        return anyhow::anyhow!(
+            "--tasks {tasks} needs about {needed} open files (one socket per task, two with the \
                  embedded server), but this process may open {limit}; lower --tasks, use --http2, \
                  or raise `ulimit -n`"
-            ),
-        };
+        );
     }
     if let Some(SweepError::ResumeMismatch {
         point,

@@ -16,6 +16,7 @@ mod child;
 pub mod faults;
 mod handlers;
 pub mod serve;
+pub mod session;
 
 pub use child::{ChildServer, Listening, child_main};
 
