@@ -21,7 +21,13 @@ pub fn failed_cell(p: &Point) -> Option<String> {
     if p.all_failed {
         return Some("all failed".to_string());
     }
-    Some(format!("{} of {} tasks failed", p.errors, task_runs(p)))
+    let runs = task_runs(p);
+    Some(format!("{} of {runs} {} failed", p.errors, tasks(runs)))
+}
+
+/// "task" or "tasks", for `n` of them.
+fn tasks(n: u64) -> &'static str {
+    if n == 1 { "task" } else { "tasks" }
 }
 
 /// Tasks a point ran over all its measured repeats.
@@ -212,9 +218,9 @@ fn where_failed(failed: &[(String, &Point)], limit: usize) -> String {
     for (i, (name, p)) in failed.iter().take(limit).enumerate() {
         let runs = task_runs(p);
         let what = match (p.all_failed, i == 0) {
-            (true, true) => format!("all {runs} tasks failed"),
+            (true, true) => format!("all {runs} {} failed", tasks(runs)),
             (true, false) => format!("all {runs}"),
-            (false, true) => format!("{} of {runs} tasks failed", p.errors),
+            (false, true) => format!("{} of {runs} {} failed", p.errors, tasks(runs)),
             (false, false) => format!("{} of {runs}", p.errors),
         };
         let entry = format!("N={} ({what})", p.tasks);
@@ -292,10 +298,10 @@ pub fn failure_summary(reports: &[&Report]) -> Option<String> {
         return None;
     }
     let points: usize = reports.iter().map(|r| r.points.len()).sum();
-    let tasks: u64 = failed.iter().map(|(_, p)| p.errors.min(task_runs(p))).sum();
+    let failed_tasks: u64 = failed.iter().map(|(_, p)| p.errors.min(task_runs(p))).sum();
     let of_tasks: u64 = failed.iter().map(|(_, p)| task_runs(p)).sum();
     let mut out = format!(
-        "{} of {points} points had failed tasks ({tasks} of their {of_tasks} tasks), so their \
+        "{} of {points} points had failed tasks ({failed_tasks} of their {of_tasks} tasks), so their \
          times measure failures, not the work: {}.",
         failed.len(),
         where_failed(&failed, 12)
