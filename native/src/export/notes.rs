@@ -101,7 +101,8 @@ impl Drift {
         })
     }
 
-    /// "slower than calibrated by 6–17 %", or faster, or "as fast as calibrated".
+    /// "ran 6–17 % slower than calibrated", "took 10 % less CPU than calibrated" (a kernel
+    /// that took 40 % of its time did not run "60 % faster"), or "ran as fast as calibrated".
     fn speed(&self) -> String {
         let (lo, hi) = (self.ratio.0 - 1.0, self.ratio.1 - 1.0);
         if lo.abs() < AS_CALIBRATED && hi.abs() < AS_CALIBRATED {
@@ -109,10 +110,10 @@ impl Drift {
         } else if lo >= 0.0 {
             format!("ran {} slower than calibrated", percent_range(lo, hi))
         } else if hi <= 0.0 {
-            format!("ran {} faster than calibrated", percent_range(-hi, -lo))
+            format!("took {} less CPU than calibrated", percent_range(-hi, -lo))
         } else {
             format!(
-                "ran between {} faster and {} slower than calibrated",
+                "took between {} less and {} more CPU than calibrated",
                 percent(-lo),
                 percent(hi)
             )
@@ -167,7 +168,7 @@ impl Drift {
     /// calibrated (the machine); at the CPU they took, schedules 96–100 % of ideal".
     pub fn brief(&self) -> String {
         let speed = self.speed();
-        let mut out = format!("kernels {}", speed.trim_start_matches("ran "));
+        let mut out = format!("kernels {}", speed.strip_prefix("ran ").unwrap_or(&speed));
         if self.drifted() {
             out.push_str(" (the machine)");
         }
@@ -399,7 +400,7 @@ mod tests {
         ]);
         assert_eq!(
             Drift::of(&r).unwrap().sentence(),
-            "The kernels ran 10–20 % faster than calibrated (0.80–0.90 × the CPU asked per \
+            "The kernels took 10–20 % less CPU than calibrated (0.80–0.90 × the CPU asked per \
              task, timed around each kernel call): the machine, not the runtime; at the CPU \
              they took, the schedules were 73 % of ideal."
         );
