@@ -114,12 +114,21 @@ impl Exporter for Chart {
                     ))
                     .map_err(plot_err)?;
             }
+            // Enough decimals that ticks 0.02 s apart do not all read "0.2".
+            let top = (max_y * 1.1).max(0.001);
+            let decimals = if top >= 2.0 {
+                1
+            } else if top >= 0.2 {
+                2
+            } else {
+                3
+            };
             let mut chart = ChartBuilder::on(&plot)
                 .caption(&self.title, ("sans-serif", 30))
                 .margin(20)
                 .x_label_area_size(55)
                 .y_label_area_size(75)
-                .build_cartesian_2d(0f64..max_x * 1.02 + 0.5, 0f64..(max_y * 1.1).max(0.001))
+                .build_cartesian_2d(0f64..max_x * 1.02 + 0.5, 0f64..top)
                 .map_err(plot_err)?;
             chart
                 .configure_mesh()
@@ -130,7 +139,7 @@ impl Exporter for Chart {
                 .light_line_style(WHITE)
                 .x_labels((max_x as usize).clamp(2, 17))
                 .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_label_formatter(&|y| format!("{y:.1}"))
+                .y_label_formatter(&|y| format!("{y:.decimals$}"))
                 .draw()
                 .map_err(plot_err)?;
             for report in reports {
@@ -202,7 +211,7 @@ impl Exporter for Chart {
 const NOTE_LINE_PX: u32 = 26;
 
 /// Longest note line, in characters, so it fits the chart's width.
-const NOTE_CHARS: usize = 110;
+const NOTE_CHARS: usize = 130;
 
 /// The lines under the plot: per report, the kernels' drift and the schedules' efficiency, and
 /// which points were left out for failed tasks.

@@ -328,8 +328,8 @@ mod tests {
         assert!(
             out.contains(
                 "The kernels ran 12 % slower than calibrated (56 ms of CPU per task for 50 ms \
-                 asked): the machine, not the runtime; at the CPU they took, the schedules were \
-                 99 % of ideal."
+                 asked): that much is the machine, not the runtime; at the CPU they took, the \
+                 schedules were 99 % of ideal."
             ),
             "{out}"
         );

@@ -126,8 +126,8 @@ impl Drift {
     }
 
     /// The sentence under the table, e.g. "The kernels ran 12 % slower than calibrated (117 ms
-    /// of CPU per task for 100 ms asked): the machine, not the runtime; at the CPU they took,
-    /// the schedules were 96–100 % of ideal."
+    /// of CPU per task for 100 ms asked): that much is the machine, not the runtime; at the CPU
+    /// they took, the schedules were 96–100 % of ideal."
     pub fn sentence(&self) -> String {
         let mut out = format!("The kernels {}", self.speed());
         let how = if self.wall_clock {
@@ -152,7 +152,7 @@ impl Drift {
             )),
         }
         if self.drifted() {
-            out.push_str(": the machine, not the runtime");
+            out.push_str(": that much is the machine, not the runtime");
         }
         if let Some((lo, hi)) = self.schedule {
             out.push_str(&format!(
@@ -373,8 +373,8 @@ mod tests {
         assert_eq!(
             d.sentence(),
             "The kernels ran 6–17 % slower than calibrated (106–117 ms of CPU per task for 100 \
-             ms asked): the machine, not the runtime; at the CPU they took, the schedules were \
-             96–98 % of ideal."
+             ms asked): that much is the machine, not the runtime; at the CPU they took, the \
+             schedules were 96–98 % of ideal."
         );
         assert_eq!(
             d.brief(),
@@ -401,8 +401,8 @@ mod tests {
         assert_eq!(
             Drift::of(&r).unwrap().sentence(),
             "The kernels took 10–20 % less CPU than calibrated (0.80–0.90 × the CPU asked per \
-             task, timed around each kernel call): the machine, not the runtime; at the CPU \
-             they took, the schedules were 73 % of ideal."
+             task, timed around each kernel call): that much is the machine, not the runtime; \
+             at the CPU they took, the schedules were 73 % of ideal."
         );
     }
 
