@@ -3,6 +3,8 @@
 //! Each unique measurement (a strategy with or without CPU work) is taken once and shared by
 //! every experiment that shows it, as the article's figures reuse earlier lines. For each
 //! experiment it writes a JSON report, an SVG chart and a Markdown summary, plus an index.
+//! Points with failed tasks are written too, shown as failures and left out of the verdicts
+//! and charts; the caller learns which failed, to say so and fail.
 
 use crate::export::{self, Exporter, chart::Chart, json::Json, markdown::Markdown};
 use crate::sweep::Bench;
@@ -95,8 +97,19 @@ pub struct BlogConfig {
     pub out: PathBuf,
 }
 
-/// Runs the experiments and writes their files; returns the paths of the index and charts.
-pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result<Vec<PathBuf>> {
+/// What [`run`] wrote, and what failed while measuring it.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The index first, then each experiment's chart.
+    pub files: Vec<PathBuf>,
+    /// The paragraph naming the points with failed tasks (their strategies, N, how many tasks,
+    /// the first error); `None` when every point ran without failures.
+    pub failed: Option<String>,
+}
+
+/// Runs the experiments and writes their files, failed points included (they are data, shown
+/// as failures and left out of verdicts and charts); returns what it wrote and what failed.
+pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result<Written> {
     let mut wanted: Vec<(StrategyId, bool)> = Vec::new();
     for e in EXPERIMENTS {
         for s in e.series {
@@ -173,18 +186,28 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
             "## {}\n\n{}\n\n![{}]({}.svg)\n",
             e.title, e.lesson, e.title, e.slug
         )?;
-        index.push_str(&crate::export::markdown::table(&report));
-        index.push('\n');
-        for v in crate::export::markdown::verdicts(&report) {
-            writeln!(index, "- {v}")?;
-        }
+        index.push_str(&crate::export::markdown::summary(&report));
         index.push('\n');
         written.push(files[1].0.clone());
     }
     let index_path = config.out.join("index.md");
     export::write(&index_path, index.as_bytes()).context("writing the index")?;
     written.insert(0, index_path);
-    Ok(written)
+    // Both sweeps as one report, so a strategy measured with and without CPU work is named
+    // apart ("async (I/O only)", "async + CPU").
+    let measured = Report {
+        points: io_only
+            .points
+            .iter()
+            .chain(&with_cpu.points)
+            .cloned()
+            .collect(),
+        ..with_cpu.clone()
+    };
+    Ok(Written {
+        files: written,
+        failed: export::notes::failure_summary(&[&measured]),
+    })
 }
 
 fn with_lesson(e: &Experiment, markdown: Vec<u8>) -> Vec<u8> {

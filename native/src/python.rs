@@ -299,6 +299,15 @@ pub fn run(options: &PythonOptions) -> Result<()> {
         eprintln!("wrote Python's report to {}", json_path.display());
     }
     exports.say_written();
+    // Failed tasks make the run a failure, said last; both reports are already written.
+    let measured: Vec<&Report> = charted.iter().collect();
+    if let Some(failed) = export::notes::failure_summary(&measured) {
+        bail!(
+            "{failed} Python's report is in {}. Fix what failed (is the server still up?) and \
+             run again.",
+            json_path.display()
+        );
+    }
     Ok(())
 }
 

@@ -3,6 +3,11 @@
 //! The measured growth per extra task is compared with the shapes the article shows: serial
 //! (+io+cpu per task), the wall (+cpu per task: CPU serialised on one thread), parallel
 //! (+cpu/P per task) and flat (+0: the fetches overlap).
+//!
+//! Only complete points (no failed task in any repeat) count: a failed fetch ends its task
+//! early, so a curve through failures is a curve of how fast things fail, and would pass for
+//! a shape the runtime never showed. A strategy with too few complete points gets a verdict
+//! that says so instead of a shape.
 
 use gilwall_core::report::Point;
 
@@ -19,9 +24,10 @@ pub enum Shape {
     Flat,
 }
 
-/// Classifies one strategy's points (same io and cpu, at least two task counts).
+/// Classifies one strategy's complete points (same io and cpu); `None` unless they span at
+/// least two task counts. Points with failed tasks are ignored.
 pub fn classify(points: &[&Point], cores: u32) -> Option<(Shape, f64)> {
-    let mut pts: Vec<&&Point> = points.iter().collect();
+    let mut pts: Vec<&&Point> = points.iter().filter(|p| p.complete()).collect();
     pts.sort_by_key(|p| p.tasks);
     let (first, last) = (pts.first()?, pts.last()?);
     if last.tasks == first.tasks {
@@ -46,9 +52,26 @@ pub fn classify(points: &[&Point], cores: u32) -> Option<(Shape, f64)> {
         .map(|&(shape, _)| (shape, slope))
 }
 
-/// The verdict for one strategy's points, e.g. "grows by one CPU slice per task: …".
+/// The verdict for one strategy's points, e.g. "grows by one CPU slice per task: …"; `None`
+/// when they span a single task count (no curve was asked for). When failed tasks leave fewer
+/// than two task counts, the verdict says that instead of naming a shape.
 pub fn verdict(points: &[&Point], cores: u32) -> Option<String> {
-    let (shape, slope) = classify(points, cores)?;
+    let counts = task_counts(points.iter().copied());
+    if counts < 2 {
+        return None;
+    }
+    let complete: Vec<&Point> = points.iter().copied().filter(|p| p.complete()).collect();
+    let Some((shape, slope)) = classify(&complete, cores) else {
+        let why = match task_counts(complete.iter().copied()) {
+            0 => "every point had failed tasks, so there is no curve to judge".to_string(),
+            _ => format!(
+                "only {} of {} points ran without failed tasks, and a shape needs two task counts",
+                complete.len(),
+                points.len()
+            ),
+        };
+        return Some(format!("no verdict: {why}"));
+    };
     let text = match shape {
         Shape::Serial => "grows like serial: each task waits for the one before",
         Shape::Wall => {
@@ -57,7 +80,24 @@ pub fn verdict(points: &[&Point], cores: u32) -> Option<String> {
         Shape::Parallel => "grows by cpu/cores per task: CPU work runs on every core",
         Shape::Flat => "flat: the fetches overlap",
     };
-    Some(format!("{text} (+{slope:.0} ms per extra task)"))
+    let from = if complete.len() < points.len() {
+        format!(
+            "; judged from the {} of {} points without failed tasks",
+            complete.len(),
+            points.len()
+        )
+    } else {
+        String::new()
+    };
+    Some(format!("{text} (+{slope:.0} ms per extra task{from})"))
+}
+
+/// How many different task counts `points` span.
+fn task_counts<'a>(points: impl Iterator<Item = &'a Point>) -> usize {
+    let mut counts: Vec<u32> = points.map(|p| p.tasks).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    counts.len()
 }
 
 #[cfg(test)]
@@ -77,6 +117,13 @@ mod tests {
             payload_bytes: 0,
         };
         Point::new(spec, vec![median], median, 0).unwrap()
+    }
+
+    /// A point whose tasks failed: `errors` of them, or every one with `all_failed`.
+    fn failed(mut p: Point, errors: u64, all_failed: bool) -> Point {
+        p.errors = errors;
+        p.all_failed = all_failed;
+        p
     }
 
     #[test]
@@ -108,5 +155,39 @@ mod tests {
                 .unwrap()
                 .contains("the wall")
         );
+    }
+
+    #[test]
+    fn failed_points_never_make_a_shape() {
+        // Serial failing fast at N = 9 would read as parallel (or flat) if it counted.
+        let fast_failure = failed(point(9, 200.0, 50.0), 9, true);
+        let ok = point(1, 150.0, 50.0);
+        assert_eq!(classify(&[&ok, &fast_failure], 2), None);
+        let v = verdict(&[&ok, &fast_failure], 2).unwrap();
+        assert_eq!(
+            v,
+            "no verdict: only 1 of 2 points ran without failed tasks, and a shape needs two \
+             task counts"
+        );
+        let partly = failed(point(1, 150.0, 50.0), 1, false);
+        let v = verdict(&[&partly, &fast_failure], 2).unwrap();
+        assert!(
+            v.starts_with("no verdict: every point had failed tasks"),
+            "{v}"
+        );
+        // With two complete task counts left, the shape is theirs and the verdict says so.
+        let pts = [
+            ok,
+            point(5, 350.0, 50.0),
+            failed(point(9, 200.0, 50.0), 3, false),
+        ];
+        let refs: Vec<&Point> = pts.iter().collect();
+        let v = verdict(&refs, 2).unwrap();
+        assert!(
+            v.contains("the wall") && v.contains("judged from the 2 of 3 points"),
+            "{v}"
+        );
+        // A single task count is no curve, failed or not: nothing to say.
+        assert_eq!(verdict(&[&fast_failure], 2), None);
     }
 }

@@ -1,4 +1,5 @@
-//! `gilwall blog`: the article's experiments, each written as a report, a chart and a summary.
+//! `gilwall blog`: the article's experiments, each written as a report, a chart and a summary;
+//! it exits with code 1, naming what failed, when any task did.
 
 use super::args::{parse_cpu_ratio, parse_io_ms, parse_repeats, parse_tasks, parse_url};
 use super::progress_bar;
@@ -47,14 +48,20 @@ pub(super) fn run(args: BlogArgs) -> Result<()> {
         config.io_ms, config.cpu_ratio, config.tasks
     );
     let written = blog::run(&bench, &config, &progress_bar())?;
-    let index = std::fs::read_to_string(&written[0]).unwrap_or_default();
+    let files = &written.files;
+    let index = std::fs::read_to_string(&files[0]).unwrap_or_default();
     println!("{index}");
-    println!(
-        "Wrote {} and one chart per experiment:",
-        written[0].display()
-    );
-    for p in &written[1..] {
+    println!("Wrote {} and one chart per experiment:", files[0].display());
+    for p in &files[1..] {
         println!("  {}", p.display());
+    }
+    // Failed tasks make the run a failure, said last; every file is already written.
+    if let Some(failed) = written.failed {
+        anyhow::bail!(
+            "{failed} Every experiment's report is in {}. Fix what failed (is the server still \
+             up?) and run again.",
+            args.out.display()
+        );
     }
     Ok(())
 }

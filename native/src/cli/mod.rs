@@ -49,8 +49,9 @@ pub enum Command {
     ///
     /// Starts the embedded feature server on a free loopback port (unless --url names another),
     /// calibrates the CPU kernel, then runs every strategy at every N. Prints a table (median,
-    /// min–max, the model's ideal and the efficiency) and a verdict per strategy; writes JSON,
-    /// CSV, Markdown or an SVG chart on request (`-` for stdout).
+    /// min–max, the model's ideal, the efficiency at the CPU asked and at the CPU taken) and a
+    /// verdict per strategy; writes JSON, CSV, Markdown or an SVG chart on request (`-` for
+    /// stdout). Exits with code 1, naming what failed, when any task failed.
     ///
     /// Strategies: serial (article step 1), async (steps 2-3: one event loop), gil (step 3:
     /// threads under one lock), threads (step 5: free threads), processes (step 4: a process

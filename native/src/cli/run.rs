@@ -1,5 +1,7 @@
 //! `gilwall run`: a sweep of strategies × task counts against the model, saved after every
-//! point, resumable with --resume, printed as a table and exported on request.
+//! point, resumable with --resume, printed as a table and exported on request. A sweep in which
+//! any task failed ends with a paragraph naming what failed and exits with code 1, after the
+//! report and exports are saved, so a script never takes failures for a measurement.
 
 use super::args::{
     CpuArgs, ExportArgs, FaultArgs, ServerLimits, number, parse_io_ms, parse_kernel, parse_repeats,
@@ -186,6 +188,26 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     exports.print(&export::markdown::summary(&report), json_to_stdout);
     eprintln!("saved the report to {}", save_to.display());
     exports.say_written();
+    // Failed tasks make the run a failure, said last so it is what a reader sees; everything
+    // measured is already saved above.
+    if let Some(failed) = export::notes::failure_summary(&[&report]) {
+        let again = if args.resume.is_some() {
+            "; --resume keeps saved points as they are, so run without it to measure them anew"
+        } else {
+            ""
+        };
+        let fix = if faults.any() {
+            "The embedded server injected faults on purpose (--fail-rate, --drop-rate, \
+             --malformed-rate); leave them out to measure the work"
+        } else {
+            "Fix what failed (is the server still up? does --timeout-ms leave the delay room?) \
+             and run again"
+        };
+        anyhow::bail!(
+            "{failed} Every point is saved in {}. {fix}{again}.",
+            save_to.display()
+        );
+    }
     Ok(())
 }
 

@@ -4,9 +4,16 @@
 //!
 //! Several reports (native, browser, Python) can share one chart; their series are told apart
 //! by a suffix and a different marker.
+//!
+//! Only complete points are drawn: a point with failed tasks measured how fast things failed,
+//! and on a duration chart it would pass for speed. Lines under the plot say which points were
+//! left out and, per report, how far the kernels drifted from their calibration beside how
+//! close the schedules came to ideal at the CPU they took — the gap between the solid line and
+//! the dashed model that is the machine's, not the runtime's.
 
 use super::Exporter;
 use super::markdown::series;
+use super::notes;
 use anyhow::{Result, anyhow};
 use gilwall_core::report::{Report, ReportRuntime};
 use plotters::coord::types::RangedCoordf64;
@@ -64,28 +71,64 @@ impl Exporter for Chart {
             return Err(anyhow!("nothing to plot: the reports have no points"));
         }
         let mixed = reports.len() > 1;
+        // The axes fit what is drawn: the complete points (or, when none is, the model alone).
+        let drawn = || {
+            reports
+                .iter()
+                .flat_map(|r| &r.points)
+                .filter(|p| p.complete())
+        };
+        let any_drawn = drawn().next().is_some();
         let max_x = reports
             .iter()
             .flat_map(|r| &r.points)
+            .filter(|p| p.complete() || !any_drawn)
             .map(|p| p.tasks)
             .max()
             .unwrap_or(1) as f64;
-        let max_y = reports
-            .iter()
-            .flat_map(|r| &r.points)
+        let max_y = drawn()
             .map(|p| p.max_ms.max(p.model_ms))
+            .chain(
+                reports
+                    .iter()
+                    .flat_map(|r| &r.points)
+                    .filter(|_| !any_drawn)
+                    .map(|p| p.model_ms),
+            )
             .fold(0.0f64, f64::max)
             / 1000.0;
+        let notes = chart_notes(reports, any_drawn);
         let mut svg = String::new();
         {
-            let root = SVGBackend::with_string(&mut svg, (1100, 650)).into_drawing_area();
+            let height = 650 + NOTE_LINE_PX * notes.len() as u32;
+            let root = SVGBackend::with_string(&mut svg, (1100, height)).into_drawing_area();
             root.fill(&WHITE).map_err(plot_err)?;
-            let mut chart = ChartBuilder::on(&root)
+            let (plot, under) = root.split_vertically(650);
+            for (i, note) in notes.iter().enumerate() {
+                let y = NOTE_LINE_PX as i32 * i as i32;
+                under
+                    .draw(&Text::new(
+                        note.clone(),
+                        (30, y),
+                        ("sans-serif", 17).into_font().color(&RGBColor(70, 70, 70)),
+                    ))
+                    .map_err(plot_err)?;
+            }
+            // Enough decimals that ticks 0.02 s apart do not all read "0.2".
+            let top = (max_y * 1.1).max(0.001);
+            let decimals = if top >= 2.0 {
+                1
+            } else if top >= 0.2 {
+                2
+            } else {
+                3
+            };
+            let mut chart = ChartBuilder::on(&plot)
                 .caption(&self.title, ("sans-serif", 30))
                 .margin(20)
                 .x_label_area_size(55)
                 .y_label_area_size(75)
-                .build_cartesian_2d(0f64..max_x * 1.02 + 0.5, 0f64..(max_y * 1.1).max(0.001))
+                .build_cartesian_2d(0f64..max_x * 1.02 + 0.5, 0f64..top)
                 .map_err(plot_err)?;
             chart
                 .configure_mesh()
@@ -96,13 +139,13 @@ impl Exporter for Chart {
                 .light_line_style(WHITE)
                 .x_labels((max_x as usize).clamp(2, 17))
                 .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_label_formatter(&|y| format!("{y:.1}"))
+                .y_label_formatter(&|y| format!("{y:.decimals$}"))
                 .draw()
                 .map_err(plot_err)?;
             for report in reports {
                 for (name, mut points) in series(report) {
-                    // A point whose every fetch failed measured failures, not work.
-                    points.retain(|p| !p.all_failed);
+                    // A point with failed tasks measured failures, not work.
+                    points.retain(|p| p.complete());
                     if points.is_empty() {
                         continue;
                     }
@@ -164,6 +207,45 @@ impl Exporter for Chart {
     }
 }
 
+/// Height of one line of notes under the plot, in pixels.
+const NOTE_LINE_PX: u32 = 26;
+
+/// Longest note line, in characters, so it fits the chart's width.
+const NOTE_CHARS: usize = 130;
+
+/// The lines under the plot: per report, the kernels' drift and the schedules' efficiency, and
+/// which points were left out for failed tasks.
+fn chart_notes(reports: &[Report], any_drawn: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if !any_drawn {
+        out.push("no point ran without failed tasks: nothing measured the work".to_string());
+    }
+    for report in reports {
+        let who = if reports.len() > 1 {
+            format!("{}: ", runtime_name(report.runtime))
+        } else {
+            String::new()
+        };
+        if let Some(d) = notes::Drift::of(report) {
+            out.push(fit(format!("{who}{}", d.brief())));
+        }
+        if let Some(left) = notes::left_out(report) {
+            out.push(fit(format!("{who}left out, with failed tasks: {left}")));
+        }
+    }
+    out
+}
+
+/// `line`, cut to [`NOTE_CHARS`] with an ellipsis if longer.
+fn fit(line: String) -> String {
+    if line.chars().count() <= NOTE_CHARS {
+        return line;
+    }
+    let mut cut: String = line.chars().take(NOTE_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Adds the legend entry that explains the dashes once and draws the legend, in the style every
 /// gilwall chart shares (the workshop's charts call it too).
 pub fn draw_legend<'a, DB: DrawingBackend + 'a>(
@@ -193,4 +275,75 @@ pub fn draw_legend<'a, DB: DrawingBackend + 'a>(
 /// A plotters error, in words.
 pub fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!("cannot draw the chart: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gilwall_core::report::{CpuClock, Machine, Point, PointSpec};
+
+    fn point(strategy: &str, tasks: u32, median: f64) -> Point {
+        let spec = PointSpec {
+            strategy: strategy.into(),
+            tasks,
+            workers: None,
+            io_ms: 100.0,
+            cpu_ms: 50.0,
+            cpu_iters: None,
+            kernel: Some("sqrt".into()),
+            payload_bytes: 0,
+        };
+        let mut p = Point::new(spec, vec![median], 150.0 * f64::from(tasks), 0).unwrap();
+        p.cpu_measured_ms = Some(56.0);
+        p.cpu_clock = Some(CpuClock::Thread);
+        p.set_model_at_measured(p.model_ms * 1.1);
+        p
+    }
+
+    fn svg(points: Vec<Point>) -> String {
+        let mut r = Report::new(ReportRuntime::Native, Machine::default(), "now".into());
+        r.points = points;
+        let bytes = Chart { title: "t".into() }.export(&[r]).unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn failed_points_are_left_out_and_named_under_the_plot() {
+        let mut partly = point("serial", 4, 300.0);
+        partly.errors = 1;
+        let mut all = point("async", 2, 5.0);
+        all.errors = 2;
+        all.all_failed = true;
+        let text = svg(vec![
+            point("serial", 1, 160.0),
+            point("serial", 2, 320.0),
+            partly,
+            all,
+        ]);
+        // One marker per complete point: serial at N = 1 and 2.
+        assert_eq!(text.matches("<circle").count(), 2, "{text}");
+        assert!(
+            text.contains("left out, with failed tasks: serial N=4; async N=2"),
+            "{text}"
+        );
+        // A series with no complete point has no line and no legend entry.
+        assert!(!text.contains(">async<"), "{text}");
+        assert!(
+            text.contains(
+                "kernels 12 % slower than calibrated (the machine); at the CPU they took, \
+                 schedules 103 % of ideal"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_report_where_everything_failed_still_draws_and_says_why() {
+        let mut dead = point("async", 2, 5.0);
+        dead.errors = 2;
+        dead.all_failed = true;
+        let text = svg(vec![dead]);
+        assert!(text.starts_with("<svg") && text.matches("<circle").count() == 0);
+        assert!(text.contains("no point ran without failed tasks"), "{text}");
+    }
 }

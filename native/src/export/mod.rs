@@ -8,6 +8,7 @@ pub mod chart;
 pub mod csv;
 pub mod json;
 pub mod markdown;
+pub mod notes;
 
 use anyhow::{Context, Result};
 use gilwall_core::report::Report;

@@ -188,7 +188,8 @@ pub fn build_report(
 }
 
 /// The side-by-side table: at every N, each Python strategy's median and efficiency beside
-/// the gilwall strategy with the same schedule. Rows without a gilwall point show "—".
+/// the gilwall strategy with the same schedule. Rows without a gilwall point show "—"; a point
+/// with failed tasks shows how many failed instead of an efficiency.
 pub fn side_by_side(python: &Report, native: &Report) -> String {
     let gil = python.machine.gil_enabled.unwrap_or(true);
     let mut out = String::from(
@@ -219,18 +220,22 @@ pub fn side_by_side(python: &Report, native: &Report) -> String {
         let twin = native.points.iter().find(|q| {
             q.strategy == id.as_str() && q.tasks == p.tasks && (q.cpu_ms == 0.0) == io_only
         });
+        // A point with failed tasks shows them, not an efficiency: its times measure failures.
+        let efficiency = |q: &Point| {
+            export::notes::failed_cell(q).unwrap_or_else(|| format!("{:.0}%", q.efficiency * 100.0))
+        };
         let (g_ms, g_eff) = match twin {
-            Some(q) => (ms(q.median_ms), format!("{:.0}%", q.efficiency * 100.0)),
+            Some(q) => (ms(q.median_ms), efficiency(q)),
             None => ("—".to_string(), "—".to_string()),
         };
         // Writing to a String cannot fail.
         let _ = writeln!(
             out,
-            "| {name} | {id} | {} | {} | {} | {:.0}% | {g_ms} | {g_eff} |",
+            "| {name} | {id} | {} | {} | {} | {} | {g_ms} | {g_eff} |",
             p.tasks,
             ms(p.model_ms),
             ms(p.median_ms),
-            p.efficiency * 100.0
+            efficiency(p)
         );
     }
     out
@@ -440,5 +445,20 @@ mod tests {
             &mk(ReportRuntime::Native, "gil", 150.0),
         );
         assert!(alone.contains("| serial | serial | 1 | 150 ms | 300 ms | 50% | — | — |"));
+        // Failed tasks on either side: their count, never a ratio of a failure's time.
+        let mut python = mk(ReportRuntime::Python, "thread-pool", 300.0);
+        python.points[1].errors = 4;
+        python.points[1].all_failed = true;
+        let mut native = mk(ReportRuntime::Native, "gil", 150.0);
+        native.points[0].errors = 1;
+        let table = side_by_side(&python, &native);
+        assert!(
+            table.contains(
+                "| thread-pool | gil | 1 | 150 ms | 300 ms | 50% | 150 ms | 1 of 1 task failed |"
+            ) && table.contains(
+                "| thread-pool | gil | 4 | 150 ms | 1.20 s | all failed | 600 ms | 25% |"
+            ),
+            "{table}"
+        );
     }
 }
