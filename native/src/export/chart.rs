@@ -15,6 +15,7 @@ use super::Exporter;
 use super::markdown::series;
 use super::notes;
 use anyhow::{Result, anyhow};
+use gilwall_core::StrategyId;
 use gilwall_core::report::{Report, ReportRuntime};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -25,27 +26,28 @@ pub struct Chart {
     pub title: String,
 }
 
-/// A fixed colour per strategy, so the same strategy looks the same on every chart. Serial is
-/// green and async purple, as in the article's figures.
+/// A fixed colour per strategy, from core's strategy table, so the same strategy looks the same
+/// on every chart, the CLI's and the page's. Serial is green and async purple, as in the
+/// article's figures.
 pub fn colour(strategy: &str) -> RGBColor {
-    match strategy {
-        "serial" => RGBColor(44, 160, 44),
-        "async" => RGBColor(148, 103, 189),
-        "gil" => RGBColor(214, 39, 40),
-        "threads" => RGBColor(31, 119, 180),
-        "processes" => RGBColor(255, 127, 14),
-        "multicore" => RGBColor(23, 190, 207),
-        "async-rayon" => RGBColor(140, 86, 75),
-        "workers" => RGBColor(227, 119, 194),
-        "async-workers" => RGBColor(127, 127, 127),
-        "wasm-threads" => RGBColor(188, 189, 34),
-        // The Python companion's strategies wear the colour of the gilwall strategy they mirror.
-        "asyncio" => colour("async"),
-        "asyncio-executor" => colour("gil"),
-        "process-pool" => colour("processes"),
-        "thread-pool" => colour("threads"),
-        _ => RGBColor(60, 60, 60),
-    }
+    // The Python companion's strategies wear the colour of the gilwall strategy they mirror.
+    let id = match strategy {
+        "asyncio" => "async",
+        "asyncio-executor" => "gil",
+        "process-pool" => "processes",
+        "thread-pool" => "threads",
+        other => other,
+    };
+    id.parse::<StrategyId>()
+        .ok()
+        .and_then(|id| hex(id.info().colour))
+        .unwrap_or(RGBColor(60, 60, 60))
+}
+
+/// `#rrggbb` as a colour; core's table is checked to hold only such strings.
+fn hex(code: &str) -> Option<RGBColor> {
+    let byte = |i: usize| u8::from_str_radix(code.get(i..i + 2)?, 16).ok();
+    Some(RGBColor(byte(1)?, byte(3)?, byte(5)?))
 }
 
 /// Lighter, for the I/O-only variant of a strategy shown beside its CPU variant.
@@ -281,6 +283,16 @@ pub fn plot_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
 mod tests {
     use super::*;
     use gilwall_core::report::{CpuClock, Machine, Point, PointSpec};
+
+    #[test]
+    fn colours_come_from_cores_table_and_python_wears_its_twins() {
+        assert_eq!(colour("serial"), RGBColor(0x2c, 0xa0, 0x2c));
+        for info in gilwall_core::strategy::STRATEGIES {
+            assert_eq!(Some(colour(info.id.as_str())), hex(info.colour), "{}", info.id);
+        }
+        assert_eq!(colour("process-pool"), colour("processes"));
+        assert_eq!(colour("no-such"), RGBColor(60, 60, 60));
+    }
 
     fn point(strategy: &str, tasks: u32, median: f64) -> Point {
         let spec = PointSpec {
