@@ -162,14 +162,8 @@ impl Bench {
         };
         let runs = f64::from(spec.repeats + spec.warmup);
         let total: f64 = plan
-            .points
+            .pending(&report)
             .iter()
-            .filter(|q| {
-                !report
-                    .points
-                    .iter()
-                    .any(|p| p.strategy == q.strategy.as_str() && p.tasks == q.tasks)
-            })
             .map(|q| q.model_ms * runs)
             .sum();
         progress.set_length(total.max(1.0) as u64);

@@ -129,16 +129,7 @@ pub async fn run<R: Runner>(
     mut report: Report,
     runner: &mut R,
 ) -> Result<Report, R::Error> {
-    let todo: Vec<&PointPlan> = plan
-        .points
-        .iter()
-        .filter(|q| {
-            !report
-                .points
-                .iter()
-                .any(|p| p.strategy == q.strategy.as_str() && p.tasks == q.tasks)
-        })
-        .collect();
+    let todo = plan.pending(&report);
     let (warmup, repeats) = (plan.spec.warmup, plan.spec.repeats);
     'sweep: for point in todo {
         if runner.stop_requested() {

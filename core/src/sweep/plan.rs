@@ -156,6 +156,20 @@ impl Plan {
         (0..point.tasks).map(|i| self.task(i)).collect()
     }
 
+    /// The points `report` does not hold yet, in order: all of them for a fresh report, the rest
+    /// for one being resumed.
+    pub fn pending(&self, report: &Report) -> Vec<&PointPlan> {
+        self.points
+            .iter()
+            .filter(|q| {
+                !report
+                    .points
+                    .iter()
+                    .any(|p| p.strategy == q.strategy.as_str() && p.tasks == q.tasks)
+            })
+            .collect()
+    }
+
     /// The largest pool any point uses (a runtime whose pool cannot be resized starts this
     /// many once).
     pub fn most_pool(&self) -> u32 {
