@@ -248,7 +248,14 @@ impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
         match event {
             Event::Measured { point, .. } => self.progress.inc(point.model_ms as u64),
             Event::Point { report } => (self.on_point)(report)?,
-            Event::Failure { .. } | Event::Stopped => {}
+            // Said at once, so a dying server is noticed before the sweep ends.
+            Event::Failure { point, message } => self.progress.suspend(|| {
+                eprintln!(
+                    "{} N={}: a task failed: {message}",
+                    point.strategy, point.tasks
+                )
+            }),
+            Event::Stopped => {}
         }
         Ok(())
     }
