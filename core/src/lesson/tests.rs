@@ -58,6 +58,10 @@ fn every_series_runs_on_its_lessons_runtime() {
             );
         }
         assert_eq!(l.lines().is_empty(), l.run == Run::Page, "{}", l.id);
+        // The convoy's model is the time a fetch takes alone, so that mode is measured first.
+        if let Run::Convoy(modes) = l.run {
+            assert_eq!(modes.first(), Some(&Convoy::Alone), "{}", l.id);
+        }
     }
     assert_eq!(BROWSER.runtime(), Runtime::Browser);
     assert_eq!(THE_WALL.runtime(), Runtime::Native);
