@@ -3,39 +3,24 @@
 // Everything measured comes from the wasm module (web/, core compiled to WebAssembly); this file
 // only drives it and draws.
 
-import init, { Sweep, browser_strategies, kernels, load_report, version, features_checksum, pinned_features_case } from './pkg/gilwall_web.js';
+import init, {
+  Sweep, browser_strategies, kernels, lessons, load_report, presets, strategy_colours, version, features_checksum, pinned_features_case,
+} from './pkg/gilwall_web.js';
 import { drawChart, drawLegend, formatMs } from './chart.js';
 import { Meter } from './meter.js';
 
-/** One colour per strategy, the same in the chart, the legend and the table. */
-const COLORS = {
-  serial: '#6b7280', async: '#c026d3', workers: '#059669', 'async-workers': '#2563eb', 'wasm-threads': '#d97706',
-};
-/** Colours for loaded reports' series, unlike any of the above. */
-const PALETTE = ['#dc2626', '#0891b2', '#7c3aed', '#65a30d', '#db2777', '#ea580c', '#0d9488', '#4338ca', '#a16207'];
-
-/** The article's steps, scaled down so a whole sweep takes seconds (the article: io 1 s, N to 32). */
-const PRESETS = [
-  { label: '1 · serial', config: { strategies: ['serial'], cpu_ratio: 0 },
-    note: 'Step 1 — requests.get in a loop: each task waits for its fetch before the next starts, so the time grows with every task.' },
-  { label: '2 · async, I/O only', config: { strategies: ['serial', 'async'], cpu_ratio: 0 },
-    note: 'Step 2 — asyncio.gather: every fetch is in flight at once, so async stays flat… while there is no CPU work.' },
-  { label: '3 · async + CPU: the wall', config: { strategies: ['async'], cpu_ratio: 0.5 },
-    note: 'Step 3 — each task also computes for half its I/O time. On the one main thread that work takes turns: io + N·cpu. Watch the spinner freeze.' },
-  { label: '4 · Web Workers', config: { strategies: ['async', 'workers'], cpu_ratio: 0.5 },
-    note: 'Step 4 — ProcessPoolExecutor\'s twin: each Web Worker is its own wasm instance, data copied by postMessage. Past the wall, and the page stays alive.' },
-  { label: 'async + workers', config: { strategies: ['async', 'workers', 'async-workers'], cpu_ratio: 0.5 },
-    note: 'Beyond the article: keep the async fetches on the main thread and send only the CPU work to the workers.' },
-  { label: '5 · wasm threads', config: { strategies: ['async', 'workers', 'wasm-threads'], cpu_ratio: 0.5 },
-    note: 'Step 5 — free threads: wasm threads sharing one memory, driven from a worker. Past the wall like the workers, without copying anything between heaps.' },
-  { label: 'pickling: 4 MiB payloads', config: { strategies: ['async-workers', 'workers', 'wasm-threads'], cpu_ratio: 0.5, payload_kb: 4096, tasks: [1, 2, 4], chart: 'copy' },
-    note: 'The article\'s price of processes: every payload crosses between heaps — into a worker and back with its features — while threads share it. The chart shows the copy time per task.' },
-];
-const PRESET_BASE = { tasks: [1, 2, 4, 6], io_ms: 300, kernel: 'features', payload_kb: 1, repeats: 1 };
+/**
+ * Colours for loaded reports' series whose strategy's colour is taken or unknown to core: darker
+ * shades than core's strategy colours (the tab10 palette), so they do not pass for a strategy.
+ */
+const PALETTE = ['#111827', '#4338ca', '#0d9488', '#c026d3', '#a16207', '#7f1d1d', '#be185d', '#4d7c0f', '#1e3a8a'];
 
 const $ = (sel) => document.querySelector(sel);
 const state = {
-  strategies: [],       // from wasm: {id, title, article, shows, available, why}
+  strategies: [],       // from wasm: {id, title, article, shows, colour, available, why}
+  colours: {},          // from wasm: strategy id → '#rrggbb', every strategy's (core's table)
+  presets: [],          // from wasm: {id, label, note, config, chart, lessons, default}
+  lessons: [],          // from wasm: {number, id, title, runtime, preset}
   current: null,        // the report being measured or last measured here
   earlier: [],          // earlier runs of this page, drawn faded: {label, report}
   loaded: [],           // saved reports loaded by the user: {name, report}
@@ -48,6 +33,11 @@ let meter;
 
 function title(id) {
   return state.strategies.find((s) => s.id === id)?.title ?? id;
+}
+
+/** A strategy's colour from core, the same as on the `gilwall` command's charts. */
+function colour(id) {
+  return state.colours[id] ?? '#999';
 }
 
 function setStatus(msg, error = false) {
@@ -65,7 +55,7 @@ function buildControls() {
     label.title = s.available ? `${s.article}: ${s.shows}` : `unavailable here: ${s.why}`;
     const input = Object.assign(document.createElement('input'), { type: 'checkbox', value: s.id, disabled: !s.available });
     const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
-    swatch.style.background = COLORS[s.id] ?? '#999';
+    swatch.style.background = s.colour;
     label.append(input, swatch, s.available ? s.id : `${s.id} (unavailable)`);
     if (!s.available) label.className = 'unavailable';
     box.appendChild(label);
@@ -78,20 +68,20 @@ function buildControls() {
     kernelSelect.appendChild(Object.assign(document.createElement('option'), { value: k.id, textContent: k.id, title: k.describe }));
   }
   const nav = $('#presets');
-  PRESETS.forEach((p, i) => {
+  for (const p of state.presets) {
     const b = Object.assign(document.createElement('button'), { type: 'button', textContent: p.label });
+    b.dataset.preset = p.id;
+    if (p.default) b.dataset.default = '';
     b.addEventListener('click', () => {
       nav.querySelectorAll('button').forEach((x) => x.classList.toggle('active', x === b));
       const missing = unavailable(p.config.strategies);
       $('#preset-note').textContent = p.note + (missing.length ? ` (Not on this page: ${missing.map((s) => `${s.id} — ${s.why}`).join('; ')}.)` : '');
-      applyConfig({ ...PRESET_BASE, chart: 'makespan', ...p.config });
+      applyConfig({ ...p.config, chart: p.chart });
     });
-    if (i === 2) b.dataset.default = '';
     nav.appendChild(b);
-  });
-  const first = nav.querySelector('button[data-default]');
-  first.click();
-  openLesson(new URLSearchParams(location.search).get('lesson'));
+  }
+  nav.querySelector('button[data-default]')?.click();
+  openFromUrl(new URLSearchParams(location.search));
 }
 
 /** The strategies among `ids` that this page cannot run, with why. */
@@ -99,15 +89,30 @@ function unavailable(ids) {
   return state.strategies.filter((s) => !s.available && [].concat(ids ?? []).includes(s.id));
 }
 
-// The workshop's lessons link here as /?lesson=N (gilwall workshop, WORKSHOP.md): each opens the
-// preset that shows the same step in the browser. Lesson 8 (the GIL's switch interval) is
-// native only.
-const LESSON_PRESETS = { 1: 0, 2: 1, 3: 2, 4: 3, 5: 5, 6: 4, 7: 3 };
+/** Clicks the button of the preset `id`; false if there is none. */
+function openPreset(id) {
+  const button = [...$('#presets').querySelectorAll('button')].find((b) => b.dataset.preset === id);
+  button?.click();
+  return Boolean(button);
+}
 
-/** Selects the preset for workshop lesson `n` (a string from the URL), if there is one. */
-function openLesson(n) {
-  const i = LESSON_PRESETS[n];
-  if (i !== undefined) $('#presets').querySelectorAll('button')[i].click();
+// The workshop's lessons link here as /?lesson=N (gilwall workshop, WORKSHOP.md), and a preset
+// can be linked as /?preset=ID: core's lesson table says which preset each lesson opens.
+function openFromUrl(params) {
+  const id = params.get('preset');
+  if (id !== null && !openPreset(id)) {
+    setStatus(`there is no preset "${id}"; the presets are: ${state.presets.map((p) => p.id).join(', ')}`, true);
+  }
+  const n = params.get('lesson');
+  if (n === null) return;
+  const lesson = state.lessons.find((l) => String(l.number) === n.trim());
+  if (!lesson) {
+    setStatus(`there is no lesson ${n}; the lessons are 1-${state.lessons.length} (gilwall workshop lists them)`, true);
+  } else if (lesson.preset) {
+    openPreset(lesson.preset);
+  } else {
+    setStatus(`lesson ${lesson.number}, ${lesson.title}, runs only natively: gilwall workshop ${lesson.number}`);
+  }
 }
 
 /** Shows `config` in the form (only the fields it has). */
@@ -283,16 +288,26 @@ function seriesOf(report, { label, colorFor, marker, faded }) {
 function allSeries() {
   const out = [];
   for (const e of state.earlier) {
-    out.push(...seriesOf(e.report, { label: (s) => `${e.label}: ${s}`, colorFor: (s) => COLORS[s] ?? '#999', marker: 'circle', faded: true }));
+    out.push(...seriesOf(e.report, { label: (s) => `${e.label}: ${s}`, colorFor: colour, marker: 'circle', faded: true }));
   }
+  // A loaded series wears its strategy's colour (square markers tell it from this page's run);
+  // when an earlier loaded series wears it already, or core does not know the strategy (the
+  // Python companion's), it takes the next colour of PALETTE, so no two loaded lines look alike.
+  const worn = new Set();
   let k = 0;
+  const loadedColour = (s) => {
+    const own = state.colours[s];
+    const c = own && !worn.has(own) ? own : PALETTE[k++ % PALETTE.length];
+    worn.add(c);
+    return c;
+  };
   for (const l of state.loaded) {
     out.push(...seriesOf(l.report, {
-      label: (s) => `${l.report.runtime} ${s} (${l.name})`, colorFor: () => PALETTE[k++ % PALETTE.length], marker: 'square', faded: false,
+      label: (s) => `${l.report.runtime} ${s} (${l.name})`, colorFor: loadedColour, marker: 'square', faded: false,
     }));
   }
   if (state.current) {
-    out.push(...seriesOf(state.current, { label: (s) => `browser ${title(s)}`, colorFor: (s) => COLORS[s] ?? '#999', marker: 'circle', faded: false }));
+    out.push(...seriesOf(state.current, { label: (s) => `browser ${title(s)}`, colorFor: colour, marker: 'circle', faded: false }));
   }
   return out;
 }
@@ -324,7 +339,7 @@ function drawTable() {
     cells.forEach((c, i) => {
       const td = document.createElement('td');
       td.textContent = String(c);
-      if (i === 1) td.style.color = COLORS[p.strategy] ?? '';
+      if (i === 1) td.style.color = colour(p.strategy);
       if (i === 5) td.className = !complete(p) || (p.schedule_efficiency ?? p.efficiency) < 0.75 ? 'eff-low' : 'eff-ok';
       if (i === 8 && r) td.className = r.max_frame_gap_ms >= 50 ? 'eff-low' : 'eff-ok';
       tr.appendChild(td);
@@ -429,6 +444,9 @@ async function loadFiles(files) {
 async function main() {
   await init();
   state.strategies = browser_strategies();
+  state.colours = strategy_colours();
+  state.presets = presets();
+  state.lessons = lessons();
   meter = new Meter({
     spinner: $('#spinner'), gaps: $('#gaps'), fps: $('#fps'), worst: $('#worst'), longtasks: $('#longtasks'),
   });

@@ -3,9 +3,10 @@
 //! gilwall reproduces the article "Async I/O Is Not Enough": N tasks each fetch features over
 //! HTTP and then do CPU work. This crate holds the parts that are the same natively and in the
 //! browser — the CPU kernels, the workload, the list of strategies, the ideal-makespan model,
-//! statistics, the report format — plus the task body, the single-thread `async` schedule and the
-//! sweep pipeline ([`sweep`]: specification, plan, recorder and the loop), which are generic over
-//! a [`task::Fetcher`], a [`task::Clock`] and a [`sweep::Runner`] that the runtime hands in.
+//! statistics, the report format, the workshop's lessons and the page's presets ([`lesson`]) —
+//! plus the task body, the single-thread `async` schedule and the sweep pipeline ([`sweep`]:
+//! specification, plan, recorder and the loop), which are generic over a [`task::Fetcher`], a
+//! [`task::Clock`] and a [`sweep::Runner`] that the runtime hands in.
 //!
 //! **Architecture Invariant:** this crate does no I/O, reads no clock and starts no thread. It
 //! compiles for `wasm32-unknown-unknown` as well as natively; callers measure time and pass it in.
@@ -17,6 +18,7 @@
 pub mod bench;
 pub mod calibrate;
 pub mod kernel;
+pub mod lesson;
 pub mod model;
 pub mod payload;
 pub mod report;

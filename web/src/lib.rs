@@ -4,7 +4,9 @@
 //! thread it runs sweeps ([`sweep::Sweep`]) with the browser strategies ([`strategy`]); in a
 //! worker it answers jobs ([`worker::worker_handle`]); in its shared-memory build, loaded by the
 //! wasm-threads driver worker, it runs repeats on a pool of threads ([`threads`]). Fetch and the
-//! clock come from [`browser`], and work the same in a window and in a worker.
+//! clock come from [`browser`], and work the same in a window and in a worker. The page's preset
+//! buttons and strategy colours come from core's tables through [`presets`] and
+//! [`strategy_colours`].
 //!
 //! **Architecture Invariant:** the kernels, the task body, the single-thread `async` schedule,
 //! the model and the report format come from `gilwall-core`; nothing here re-implements them.
@@ -13,6 +15,7 @@
 pub mod bench;
 pub mod browser;
 pub mod pool;
+pub mod preset;
 pub mod strategy;
 pub mod sweep;
 pub mod threads;
@@ -21,6 +24,7 @@ pub mod worker;
 
 use gilwall_core::kernel::{self, Kernel};
 use gilwall_core::report::Report;
+use gilwall_core::strategy::STRATEGIES;
 use wasm_bindgen::prelude::*;
 
 /// Runs once per wasm instance (page and each worker): panics then print their message and
@@ -62,6 +66,32 @@ pub fn pinned_features_case() -> JsValue {
 #[wasm_bindgen]
 pub fn browser_strategies() -> JsValue {
     browser::to_js(&strategy::describe_all())
+}
+
+/// The colour of every strategy, native and browser (`{"serial": "#2ca02c", …}`): core's, the
+/// same as on the `gilwall` command's charts, for the page's lines, swatches and loaded reports.
+#[wasm_bindgen]
+pub fn strategy_colours() -> JsValue {
+    let colours: serde_json::Map<String, serde_json::Value> = STRATEGIES
+        .iter()
+        .map(|s| (s.id.as_str().to_string(), s.colour.into()))
+        .collect();
+    browser::to_js(&serde_json::Value::Object(colours))
+}
+
+/// The page's presets from core's lesson table, in the order of the buttons: id, label, note,
+/// the config they set (one `gilwall.run` takes), the chart view, the lessons that open them
+/// and which is the default.
+#[wasm_bindgen]
+pub fn presets() -> JsValue {
+    browser::to_js(&preset::describe_all())
+}
+
+/// The workshop's lessons (number, id, title, runtime, preset), so `/?lesson=N` can say what a
+/// lesson without a preset is.
+#[wasm_bindgen]
+pub fn lessons() -> JsValue {
+    browser::to_js(&preset::lessons())
 }
 
 /// The kernels, for the page's controls.

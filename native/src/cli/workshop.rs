@@ -88,7 +88,7 @@ fn parse_lesson(s: &str) -> Result<u32, String> {
     let n: u32 = s.trim().parse().map_err(|_| {
         format!(
             "{s:?} is not a lesson number; the lessons are 1-{}; {SEE_THE_LIST}",
-            workshop::lessons::LESSONS.len()
+            gilwall_core::lesson::LESSONS.len()
         )
     })?;
     workshop::check_lesson(n)

@@ -7,34 +7,25 @@
 //! So every fetch ends with a wait in line behind the CPU thread: the I/O thread's K fetches
 //! take about K switch intervals instead of K fetch delays. The same run alone, and beside a
 //! CPU thread that takes no lock (free threads), show that it is the lock, not the CPU load.
+//!
+//! The modes ([`Convoy`]) and the claims checked against them are core's lesson table's; this
+//! is the experiment.
 
-use super::measure::{Finding, Outcome, Row, Sizes};
+use super::measure::{Outcome, Row, Sizes};
 use super::plot::{LineChart, Series, table};
 use crate::fetch::{blocking_client, blocking_fetch};
 use crate::sweep::Bench;
 use anyhow::{Context, Result};
 use gilwall_core::kernel::{Kernel, Work};
+use gilwall_core::lesson::{Convoy as Mode, Line};
 use indicatif::ProgressBar;
 use parking_lot::{Mutex, MutexGuard};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// The I/O thread on its own (it still takes the lock, uncontended).
-pub const ALONE: &str = "I/O thread alone";
-/// Beside a CPU-bound thread, both under one global lock.
-pub const UNDER_GIL: &str = "beside a CPU thread, under the GIL";
-/// Beside a CPU-bound thread, no global lock.
-pub const FREE: &str = "beside a CPU thread, free threads";
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Mode {
-    Alone,
-    UnderGil,
-    Free,
-}
-
-/// Runs lesson 8: every mode at every switch interval.
-pub fn run(bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Outcome> {
+/// Runs lesson 8: every mode in `modes` at every switch interval. The model's fetch time is the
+/// one measured alone, so the table lists [`Mode::Alone`] first.
+pub fn run(modes: &[Mode], bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Outcome> {
     let url = format!("{}/delay/{}", bench.url(), s.convoy_io_ms / 1000.0);
     let client = blocking_client(Duration::from_secs(30))?;
     // One fetch first, so connecting is not counted in the first measurement.
@@ -43,19 +34,14 @@ pub fn run(bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Outcome> 
         .context("lesson 8 needs the feature server")?;
     let iters_per_ms = bench.calibration(Kernel::Sqrt, 0)?.iters_per_ms;
     let k = s.convoy_fetches;
-    let modes = [
-        (Mode::Alone, ALONE),
-        (Mode::UnderGil, UNDER_GIL),
-        (Mode::Free, FREE),
-    ];
     progress.set_length((s.switch_intervals_ms.len() * modes.len()) as u64);
     let mut rows: Vec<Row> = Vec::new();
     // The model's fetch time is the one measured alone (the first series): what a fetch
     // costs here without any lock contention.
     let mut fetch_ms = s.convoy_io_ms;
-    for (mode, name) in modes {
+    for &mode in modes {
         for &interval in &s.switch_intervals_ms {
-            progress.set_message(format!("{name}, {interval} ms"));
+            progress.set_message(format!("{}, {interval} ms", mode.label()));
             let switch = Duration::from_secs_f64(interval / 1000.0);
             let took = io_thread_time(&client, &url, k, mode, switch, iters_per_ms)?;
             progress.inc(1);
@@ -64,7 +50,8 @@ pub fn run(bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Outcome> 
                 Mode::Alone | Mode::Free => fetch_ms,
             };
             rows.push(Row {
-                series: name.to_string(),
+                series: mode.label().to_string(),
+                line: Line::Convoy(mode),
                 x: interval,
                 measured_ms: took,
                 model_ms: f64::from(k) * per_fetch,
@@ -91,49 +78,14 @@ pub fn run(bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Outcome> 
     }
     .svg()?;
     let table = table(&rows, "switch interval (ms)");
-    let mut o = Outcome {
+    Ok(Outcome {
         rows,
         table,
         chart,
         report: None,
         findings: Vec::new(),
         notes: Vec::new(),
-    };
-    let lo = s
-        .switch_intervals_ms
-        .iter()
-        .copied()
-        .fold(f64::MAX, f64::min);
-    let hi = s.switch_intervals_ms.iter().copied().fold(0.0, f64::max);
-    let at = |series: &str, x: f64| o.at(series, x).map_or(f64::NAN, |r| r.measured_ms);
-    let (gil_lo, gil_hi) = (at(UNDER_GIL, lo), at(UNDER_GIL, hi));
-    let (alone, free) = (at(ALONE, hi), at(FREE, hi));
-    let findings = vec![
-        Finding {
-            holds: gil_hi > 2.0 * gil_lo && gil_hi > 3.0 * alone,
-            text: format!(
-                "under the GIL the {k} fetches took {gil_lo:.0} ms with a {lo} ms interval and \
-                 {gil_hi:.0} ms with {hi} ms ({:.0} ms a fetch, against {:.0} ms alone): after \
-                 each fetch the I/O thread waits for the CPU thread's interval to run out",
-                gil_hi / f64::from(k),
-                alone / f64::from(k)
-            ),
-        },
-        Finding {
-            holds: free < 2.0 * alone + 10.0,
-            text: format!(
-                "with free threads the same CPU load cost little: {free:.0} ms against \
-                 {alone:.0} ms alone — it is the lock, not the busy core"
-            ),
-        },
-    ];
-    o.findings = findings;
-    o.notes.push(
-        "CPython's default switch interval is 5 ms; an I/O-heavy thread beside CPU-bound \
-         ones pays up to that after every blocking call"
-            .to_string(),
-    );
-    Ok(o)
+    })
 }
 
 /// Time the I/O thread takes for `k` fetches in `mode`, in ms.

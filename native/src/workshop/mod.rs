@@ -7,8 +7,11 @@
 //! lesson's claims checked against this run, and the learner's guess against the measurement.
 //! Facilitators: see WORKSHOP.md.
 //!
-//! - `lessons` — the text of each lesson;
-//! - `measure` — what each lesson runs, and the findings it checks;
+//! Each lesson is one value in core's table ([`gilwall_core::lesson`]): its text, what it runs,
+//! its question, the claims its findings check and the page's preset it opens. Here:
+//!
+//! - `measure` — runs what a lesson's table entry says, into rows, a table and a chart;
+//! - `findings` — checks the lesson's claims against the run and says its notes;
 //! - `convoy` — lesson 8's experiment (an I/O thread behind a CPU thread under the GIL);
 //! - `plot` — charts and tables whose x axis is not N;
 //! - `predict` — each lesson's question, the prompt and its judgement;
@@ -20,7 +23,7 @@
 
 pub mod check;
 pub mod convoy;
-pub mod lessons;
+pub mod findings;
 pub mod measure;
 mod options;
 pub mod plot;
@@ -32,8 +35,8 @@ use crate::export::{self, Exporter, json::Json};
 use crate::server::ServerConfig;
 use crate::sweep::Bench;
 use anyhow::{Result, bail};
+use gilwall_core::lesson::{self, LESSONS, Lesson, Run};
 use indicatif::{ProgressBar, ProgressStyle};
-use lessons::{LESSONS, Lesson};
 use measure::Sizes;
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -42,8 +45,8 @@ use std::time::Duration;
 /// other lesson measures, charts and explains.
 pub fn run_lesson(options: &LessonOptions) -> Result<()> {
     let lesson = options.validate()?;
-    match lesson.number {
-        7 => browser_lesson(options.serve),
+    match lesson.run {
+        Run::Page => browser_lesson(options.serve),
         _ => measured_lesson(lesson, options),
     }
 }
@@ -90,11 +93,11 @@ fn measured_lesson(lesson: &Lesson, options: &LessonOptions) -> Result<()> {
     let outcome = measure::run(lesson.number, &bench, &sizes, &progress_bar())?;
 
     println!("{}", outcome.table);
-    let chart = options.out.join(format!("{}.svg", lesson.slug));
+    let chart = options.out.join(format!("{}.svg", lesson.id));
     export::write(&chart, &outcome.chart)?;
     println!("Chart: {} (open it in a browser)", chart.display());
     if let Some(report) = &outcome.report {
-        let json = options.out.join(format!("{}.json", lesson.slug));
+        let json = options.out.join(format!("{}.json", lesson.id));
         export::write(&json, &Json.export(std::slice::from_ref(report))?)?;
         println!(
             "Report: {} (gilwall plot can draw it beside others)",
@@ -103,7 +106,7 @@ fn measured_lesson(lesson: &Lesson, options: &LessonOptions) -> Result<()> {
     }
     println!("\n{}", wrap(&format!("The model: {}", lesson.model), WIDTH));
     if let (Some(q), Some(g)) = (&question, guess) {
-        if let Some(row) = outcome.at(&q.series, q.x) {
+        if let Some(row) = outcome.of(q.line, q.x) {
             let verdict = predict::judge(g, row.measured_ms, row.model_ms);
             println!("\n{}", wrap(&verdict, WIDTH));
             if !verdict.contains("spot on") {
@@ -132,7 +135,7 @@ fn measured_lesson(lesson: &Lesson, options: &LessonOptions) -> Result<()> {
     for n in &outcome.notes {
         println!("{}", bullet("•", n));
     }
-    match lessons::lesson(lesson.number + 1) {
+    match lesson::next(lesson) {
         Some(next) => println!("\nNext: gilwall workshop {} — {}", next.number, next.title),
         None => println!("\nThat was the last lesson. Exercises: gilwall workshop check"),
     }
@@ -154,12 +157,12 @@ pub fn intro(l: &Lesson) -> String {
 
 /// Lesson 7's instructions: the page's URL with the lesson preset.
 pub fn browser_instructions(port: u16) -> String {
-    // The lesson exists: the list is static and a unit test checks it has eight.
-    let l = lessons::lesson(7).expect("lesson 7 exists");
+    let l = &lesson::BROWSER;
+    let n = l.number;
     format!(
         "{}\nThe page's own server (it builds the wasm first):\n\n    cargo xtask serve\n\n\
-         or, once the page is built, `gilwall workshop 7 --serve`. Then open\n\n    \
-         http://127.0.0.1:{port}/?lesson=7\n\n\
+         or, once the page is built, `gilwall workshop {n} --serve`. Then open\n\n    \
+         http://127.0.0.1:{port}/?lesson={n}\n\n\
          and run, in turn, async with CPU work on the main thread, Web Workers and wasm\n\
          threads, watching the frame meter while each runs. (?lesson=N asks the page for\n\
          lesson N's preset; a page without presets opens as usual and you pick by hand.)\n",

@@ -2,7 +2,7 @@
 //! check of the exercises — as plain typed options, and what can be wrong with them, said in
 //! the options' own field names so the CLI can say it in its flags'.
 
-use super::lessons::{self, LESSONS, Lesson};
+use gilwall_core::lesson::{self, LESSONS, Lesson};
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
@@ -66,7 +66,7 @@ pub enum WorkshopError {
 
 /// The lesson numbered `n`.
 pub fn check_lesson(n: u32) -> Result<&'static Lesson, WorkshopError> {
-    lessons::lesson(n).ok_or(WorkshopError::NoLesson(n))
+    lesson::by_number(n).ok_or(WorkshopError::NoLesson(n))
 }
 
 /// `io_ms` if it is a fetch delay a lesson may use.

@@ -1,15 +1,16 @@
 //! Charts and tables for the lessons whose x axis is not the number of tasks: lesson 6 (payload
 //! size) and lesson 8 (switch interval). The export `Chart` draws duration against N; these
-//! draw duration against any swept value, in the same style — a colour per series, the model
-//! dashed — so the workshop's charts look alike.
+//! draw duration against any swept value, in the same style — a colour per series (its
+//! strategy's, from core's table), the model dashed — so the workshop's charts look alike.
 //!
 //! The swept values (1 KiB … 4 MiB, 1 … 50 ms) span orders of magnitude, so they are placed
 //! evenly along the axis and labelled with their values rather than drawn to a linear scale.
 
 use super::measure::Row;
-use crate::export::chart::{colour, draw_legend, plot_err};
+use crate::export::chart::{draw_legend, plot_err};
 use crate::export::markdown::{format_ms, padded_table};
 use anyhow::{Result, anyhow};
+use gilwall_core::StrategyId;
 use plotters::prelude::*;
 
 /// One line on the chart, with its model.
@@ -35,7 +36,7 @@ impl Series {
                 None => {
                     out.push(Series {
                         name: r.series.clone(),
-                        colour: colour_for(&r.series),
+                        colour: colour(r.line.strategy()),
                         measured: Vec::new(),
                         model: Vec::new(),
                     });
@@ -49,18 +50,13 @@ impl Series {
     }
 }
 
-/// The strategy colours of every other chart; lesson 8's series borrow the colour of the
-/// strategy they stand for (the GIL red, free threads blue).
-fn colour_for(series: &str) -> RGBColor {
-    if series.contains("GIL") {
-        colour("gil")
-    } else if series.contains("free") {
-        colour("threads")
-    } else if series.contains("alone") {
-        colour("serial")
-    } else {
-        colour(series)
-    }
+/// The colour of `strategy` on every chart, from core's table; lesson 8's lines wear the colour
+/// of the strategy they stand for (the GIL red, free threads blue).
+fn colour(strategy: StrategyId) -> RGBColor {
+    let hex = strategy.info().colour;
+    // Core's unit test checks every colour is `#rrggbb`, so each pair is two hex digits.
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("a colour is #rrggbb");
+    RGBColor(byte(1), byte(3), byte(5))
 }
 
 /// A line chart of duration against a swept value.
@@ -173,10 +169,13 @@ pub fn table(rows: &[Row], x_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gilwall_core::lesson::{Line, Series as LessonSeries};
 
     fn row(series: &str, x: f64, ms: f64) -> Row {
+        let strategy: StrategyId = series.parse().expect("a strategy's name");
         Row {
             series: series.into(),
+            line: Line::Series(LessonSeries::cpu(strategy)),
             x,
             measured_ms: ms,
             model_ms: ms / 2.0,
@@ -194,6 +193,8 @@ mod tests {
         let series = Series::from_rows(&rows);
         assert_eq!(series.len(), 2);
         assert_eq!(series[1].measured, [(1.0, 320.0), (4096.0, 900.0)]);
+        assert_eq!(series[1].colour, colour(StrategyId::Processes));
+        assert_eq!(colour(StrategyId::Serial), RGBColor(0x2c, 0xa0, 0x2c));
         let svg = String::from_utf8(
             LineChart {
                 title: "t".into(),

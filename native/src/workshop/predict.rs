@@ -1,127 +1,41 @@
-//! Predictions: the question each lesson asks before its run, the prompt, and how the guess
-//! compares with what was measured. Guessing first is the point — a wrong guess that the chart then corrects is what
-//! people remember. The prompt only appears on a terminal, and `--no-predict` turns it off.
+//! Predictions: the question each lesson asks before its run (core's lesson table holds it),
+//! the prompt, and how the guess compares with what was measured. Guessing first is the point
+//! — a wrong guess that the chart then corrects is what people remember. The prompt only
+//! appears on a terminal, and `--no-predict` turns it off.
 
-use super::convoy;
 use super::measure::Sizes;
+use gilwall_core::lesson::{self, Line};
 use std::io::{BufRead, Write};
 
-/// A prediction the learner is asked for before the run.
+/// A prediction the learner is asked for before the run: core's question for the lesson, with
+/// this run's numbers filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Question {
     /// The question.
     pub ask: String,
-    /// The series and x it refers to.
+    /// The name of the series it refers to, as the table shows it.
     pub series: String,
-    /// The x it refers to.
+    /// The line it refers to, by identity.
+    pub line: Line,
+    /// The x it refers to: the largest the lesson sweeps.
     pub x: f64,
     /// The reasoning behind the right answer, shown when the guess was off.
     pub why: String,
 }
 
-/// The prediction lesson `n` asks for, at these sizes.
+/// The prediction lesson `n` asks for, at these sizes on `cores` cores; `None` for a lesson
+/// that asks none (or no lesson).
 pub fn question(n: u32, s: &Sizes, cores: u32) -> Option<Question> {
-    let n_max = s.max_tasks();
-    let (io, cpu) = (s.io_ms, s.cpu_ms());
-    let q = |ask: String, series: &str, x: f64, why: String| {
-        Some(Question {
-            ask,
-            series: series.to_string(),
-            x,
-            why,
-        })
-    };
-    // The model's ideal past the wall: the CPU work shared by the cores.
-    let spread = io + cpu * (f64::from(n_max) / f64::from(cores.max(1))).max(1.0);
-    match n {
-        1 => q(
-            format!("Each fetch takes {io} ms. How long will serial take for N = {n_max}?"),
-            "serial",
-            n_max.into(),
-            format!("serial waits for each fetch before starting the next: {n_max} × {io} ms"),
-        ),
-        2 => q(
-            format!("Each fetch takes {io} ms. How long will async take for N = {n_max}?"),
-            "async",
-            n_max.into(),
-            format!(
-                "waiting costs no CPU, so one thread waits for all {n_max} fetches at once: \
-                 about one delay, {io} ms"
-            ),
-        ),
-        3 => q(
-            format!(
-                "Each task fetches ({io} ms) and then computes ({cpu} ms). How long will async + \
-                 CPU take for N = {n_max}?"
-            ),
-            "async + CPU",
-            n_max.into(),
-            format!(
-                "async overlaps the waiting, not the computing: the fetches take {io} ms \
-                 together, then {n_max} × {cpu} ms of CPU work queue on the one thread"
-            ),
-        ),
-        4 => q(
-            format!(
-                "Fetch {io} ms + CPU {cpu} ms per task. How long will processes take for \
-                 N = {n_max} on this machine's cores?"
-            ),
-            "processes",
-            n_max.into(),
-            format!(
-                "the CPU work spreads over the {cores} cores: {io} ms + {n_max} × {cpu} ms ÷ \
-                 {cores} = {spread} ms, plus \
-                 starting the processes and copying data to and fro"
-            ),
-        ),
-        5 => q(
-            format!(
-                "Fetch {io} ms + CPU {cpu} ms per task. How long will threads take for \
-                 N = {n_max}?"
-            ),
-            "threads",
-            n_max.into(),
-            format!(
-                "the CPU work spreads over the {cores} cores: {io} ms + {n_max} × {cpu} ms ÷ \
-                 {cores} = {spread} ms — \
-                 with nothing to start or copy"
-            ),
-        ),
-        6 => {
-            let kb = s.payloads_kb.iter().copied().max().unwrap_or(1);
-            q(
-                format!(
-                    "At 1 KiB, threads and processes both take about one fetch ({io} ms). With {} \
-                     tasks each fetching a payload of {kb} KiB, how long will processes take?",
-                    s.copy_tasks
-                ),
-                "processes",
-                kb as f64,
-                "both strategies parse and pass over every payload on the cores (the threads' \
-                 time); processes also serialise each payload back to the parent, which decodes \
-                 it again — extra work that grows with the payload"
-                    .to_string(),
-            )
-        }
-        8 => {
-            let si = s.switch_intervals_ms.iter().copied().fold(0.0, f64::max);
-            q(
-                format!(
-                    "{} fetches of {} ms, one after another, beside a CPU-bound thread, with a \
-                     {si} ms switch interval. How long will they take under the GIL?",
-                    s.convoy_fetches, s.convoy_io_ms
-                ),
-                convoy::UNDER_GIL,
-                si,
-                format!(
-                    "after each fetch the I/O thread needs the lock, and the CPU thread hands it \
-                     over only when its interval runs out: about {} × {si} ms",
-                    s.convoy_fetches
-                ),
-            )
-        }
-        _ => None,
-    }
+    let lesson = lesson::by_number(n)?;
+    let q = lesson.question?;
+    let numbers = s.numbers(cores);
+    Some(Question {
+        ask: q.ask(&numbers),
+        series: lesson.label(q.about),
+        line: q.about,
+        x: s.largest_x(&lesson.run)?,
+        why: q.why(&numbers),
+    })
 }
 
 /// Reads a duration such as `900`, `900 ms`, `0.9s` or `1.2 s`, in ms. A bare number is ms.
@@ -201,6 +115,34 @@ pub fn judge(guess_ms: f64, measured_ms: f64, model_ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gilwall_core::StrategyId;
+    use gilwall_core::lesson::{Convoy, Series};
+
+    #[test]
+    fn questions_come_from_the_lesson_table_with_this_runs_numbers() {
+        let s = Sizes::new(100.0);
+        let q = question(3, &s, 2).expect("lesson 3 asks");
+        assert_eq!(
+            q.ask,
+            "Each task fetches (100 ms) and then computes (50 ms). How long will async + CPU \
+             take for N = 16?"
+        );
+        assert_eq!(
+            (q.series.as_str(), q.line, q.x),
+            (
+                "async + CPU",
+                Line::Series(Series::cpu(StrategyId::Async)),
+                16.0
+            )
+        );
+        let q = question(6, &s, 2).expect("lesson 6 asks");
+        assert_eq!((q.series.as_str(), q.x), ("processes", 8192.0));
+        let q = question(8, &s, 2).expect("lesson 8 asks");
+        assert_eq!((q.line, q.x), (Line::Convoy(Convoy::UnderGil), 50.0));
+        assert!(q.why.ends_with("about 20 × 50 ms"), "{}", q.why);
+        assert_eq!(question(7, &s, 2), None, "the page's lesson asks nothing");
+        assert_eq!(question(9, &s, 2), None);
+    }
 
     #[test]
     fn guesses_read_as_milliseconds_or_seconds_and_nonsense_is_named() {

@@ -1,0 +1,419 @@
+//! The workshop's lessons and the demo page's presets, as data: one value per lesson and one per
+//! preset, each holding all of itself.
+//!
+//! A [`Lesson`] says what it is (id, number, title, the article's section, the text a
+//! facilitator reads out), what it runs ([`Run`]: typed series of strategies, with or without
+//! CPU work), the prediction it asks for ([`Question`]), the claims its findings check
+//! ([`Claim`]), the notes it adds ([`Note`]) and the page's [`Preset`] it opens, if any. The
+//! `gilwall workshop` command measures and checks them; the page builds its preset buttons and
+//! `/?lesson=N` from the same values (through the wasm module), so a lesson is added by adding
+//! a value here, not by editing the command and the page apart.
+//!
+//! Like the rest of core this holds no I/O: measuring and checking the claims is the runtime's
+//! business, and only the numbers a question is asked with come in from outside ([`Numbers`]).
+
+mod lessons;
+mod presets;
+
+pub use lessons::{
+    ASYNC_IO, BROWSER, CONVOY, COPYING, FREE_THREADS, LESSONS, PROCESSES, SERIAL_IO, THE_WALL,
+};
+pub use presets::{DEFAULT_PRESET, PRESETS};
+
+/// The page's presets by name, for lessons that open one and for tests.
+pub mod preset {
+    pub use super::presets::{
+        ASYNC_IO, ASYNC_WORKERS, PICKLING, SERIAL, THE_WALL, WASM_THREADS, WORKERS,
+    };
+}
+
+use crate::kernel::Kernel;
+use crate::strategy::{Runtime, StrategyId};
+use crate::sweep::SweepSpec;
+use serde::{Deserialize, Serialize};
+
+/// One line a lesson measures over N: a strategy, with or without its CPU work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Series {
+    /// The strategy.
+    pub strategy: StrategyId,
+    /// Whether its tasks do CPU work after the fetch (the lesson's CPU ratio) or only fetch.
+    pub cpu: bool,
+}
+
+impl Series {
+    /// `strategy` with CPU work.
+    pub const fn cpu(strategy: StrategyId) -> Series {
+        Series {
+            strategy,
+            cpu: true,
+        }
+    }
+
+    /// `strategy` fetching only.
+    pub const fn io_only(strategy: StrategyId) -> Series {
+        Series {
+            strategy,
+            cpu: false,
+        }
+    }
+}
+
+/// Lesson 8's ways of running one I/O thread: alone, or beside a CPU-bound thread with or
+/// without one global lock between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Convoy {
+    /// The I/O thread on its own (it still takes the lock, uncontended).
+    Alone,
+    /// Beside a CPU-bound thread, both under one global lock handed over every switch interval.
+    UnderGil,
+    /// Beside a CPU-bound thread, with no global lock.
+    Free,
+}
+
+impl Convoy {
+    /// Its name on the chart and in the table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Convoy::Alone => "I/O thread alone",
+            Convoy::UnderGil => "beside a CPU thread, under the GIL",
+            Convoy::Free => "beside a CPU thread, free threads",
+        }
+    }
+
+    /// The strategy whose colour it wears: the GIL's red, free threads' blue, serial's green
+    /// for the thread alone.
+    pub fn looks_like(self) -> StrategyId {
+        match self {
+            Convoy::Alone => StrategyId::Serial,
+            Convoy::UnderGil => StrategyId::Gil,
+            Convoy::Free => StrategyId::Threads,
+        }
+    }
+}
+
+/// One line on a lesson's chart, by identity: what the findings and the question refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Line {
+    /// A strategy's measurements (over N, or over payload sizes with CPU work).
+    Series(Series),
+    /// One of lesson 8's modes, over switch intervals.
+    Convoy(Convoy),
+}
+
+impl Line {
+    /// The strategy whose colour the line wears.
+    pub fn strategy(self) -> StrategyId {
+        match self {
+            Line::Series(s) => s.strategy,
+            Line::Convoy(c) => c.looks_like(),
+        }
+    }
+}
+
+/// What a lesson runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Run {
+    /// Every series at every task count N (lessons 1-5); the x axis is N.
+    Tasks(&'static [Series]),
+    /// These strategies at one N over growing payloads, with the `features` kernel making one
+    /// pass over each (lesson 6); the x axis is the payload size.
+    Payloads(&'static [StrategyId]),
+    /// One I/O thread in each of these modes over switch intervals (lesson 8); the x axis is
+    /// the switch interval.
+    Convoy(&'static [Convoy]),
+    /// Nothing natively: the lesson runs on the demo page, with its preset (lesson 7).
+    Page,
+}
+
+/// The prediction a lesson asks for before its run, about one line at the largest x it sweeps.
+///
+/// `ask` and `why` are templates: `{name}` stands for one of the [`Numbers`] (`{io}`, `{cpu}`,
+/// `{n}`, `{cores}`, `{spread}`, `{tasks}`, `{kb}`, `{fetches}`, `{fetch_ms}`, `{interval}`),
+/// filled in by [`Question::ask`] and [`Question::why`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Question {
+    /// The question, as a template.
+    pub ask: &'static str,
+    /// The reasoning behind the right answer, shown when the guess was off, as a template.
+    pub why: &'static str,
+    /// The line it asks about.
+    pub about: Line,
+}
+
+/// The numbers a question is asked with: the sizes the lesson runs at, and the machine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Numbers {
+    /// Delay of one fetch, ms (`{io}`).
+    pub io_ms: f64,
+    /// CPU work per task, ms (`{cpu}`).
+    pub cpu_ms: f64,
+    /// The largest task count N (`{n}`).
+    pub max_tasks: u32,
+    /// Cores (`{cores}`).
+    pub cores: u32,
+    /// Tasks in the payload sweep (`{tasks}`).
+    pub copy_tasks: u32,
+    /// The largest payload, KiB (`{kb}`).
+    pub max_payload_kb: u64,
+    /// Fetches the I/O thread makes in the convoy (`{fetches}`).
+    pub convoy_fetches: u32,
+    /// Delay of each of those fetches, ms (`{fetch_ms}`).
+    pub convoy_io_ms: f64,
+    /// The longest switch interval, ms (`{interval}`).
+    pub max_interval_ms: f64,
+}
+
+impl Numbers {
+    /// The model's ideal past the wall (`{spread}`): the fetch, then the CPU work shared by
+    /// the cores.
+    pub fn spread_ms(&self) -> f64 {
+        let per_core = f64::from(self.max_tasks) / f64::from(self.cores.max(1));
+        self.io_ms + self.cpu_ms * per_core.max(1.0)
+    }
+
+    /// Every placeholder with its value, as a question shows it.
+    fn values(&self) -> [(&'static str, String); 10] {
+        [
+            ("io", self.io_ms.to_string()),
+            ("cpu", self.cpu_ms.to_string()),
+            ("n", self.max_tasks.to_string()),
+            ("cores", self.cores.to_string()),
+            ("spread", self.spread_ms().to_string()),
+            ("tasks", self.copy_tasks.to_string()),
+            ("kb", self.max_payload_kb.to_string()),
+            ("fetches", self.convoy_fetches.to_string()),
+            ("fetch_ms", self.convoy_io_ms.to_string()),
+            ("interval", self.max_interval_ms.to_string()),
+        ]
+    }
+
+    /// `template` with every `{name}` replaced by its value.
+    fn fill(&self, template: &str) -> String {
+        self.values()
+            .iter()
+            .fold(template.to_string(), |text, (name, value)| {
+                text.replace(&format!("{{{name}}}"), value)
+            })
+    }
+}
+
+impl Question {
+    /// The question, with these numbers.
+    pub fn ask(&self, numbers: &Numbers) -> String {
+        numbers.fill(self.ask)
+    }
+
+    /// The reasoning, with these numbers.
+    pub fn why(&self, numbers: &Numbers) -> String {
+        numbers.fill(self.why)
+    }
+}
+
+/// A claim a lesson makes about its measurement. The runtime checks it against the run and
+/// says it with the numbers measured ("what it means"); the table only says which a lesson
+/// makes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Claim {
+    /// The series grows by about one whole fetch per extra task: each fetch waits for the one
+    /// before.
+    GrowsByOneFetch(Series),
+    /// The series stays flat from the smallest N to the largest: one thread waits for all the
+    /// fetches at once.
+    StaysFlat(Series),
+    /// The series grows by about one CPU slice per extra task, and by less than serial's fetch
+    /// plus CPU: the CPU work takes turns on one thread — the wall.
+    HitsTheWall(Series),
+    /// `fast` is clearly faster than `slow` at the largest N, `because`.
+    Faster {
+        /// The faster series.
+        fast: Series,
+        /// The slower one.
+        slow: Series,
+        /// Why, in a few words.
+        because: &'static str,
+    },
+    /// `dear`'s extra time over `cheap` grows with the payload: the price of copying.
+    CopyingCosts {
+        /// The strategy that shares the payload.
+        cheap: StrategyId,
+        /// The strategy that copies it.
+        dear: StrategyId,
+    },
+    /// Under the GIL the I/O thread waits out a switch interval after each fetch, and grows
+    /// with the interval.
+    WaitsOutTheInterval,
+    /// Beside a CPU thread with no global lock, the I/O thread costs little more than alone.
+    FreeThreadsCostLittle,
+}
+
+/// Something worth saying after a lesson's run that is not a pass/fail claim.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Note {
+    /// What the series paid over its model at the smallest N (processes: start-up and copies).
+    PriceAtSmallestN(Series),
+    /// The most the model allows `fast` over `slow` at the largest N on this machine's cores.
+    CoresCap {
+        /// The series past the wall.
+        fast: Series,
+        /// The series at the wall.
+        slow: Series,
+    },
+    /// A fixed remark.
+    Says(&'static str),
+}
+
+/// One lesson of the workshop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lesson {
+    /// Its stable identifier, also the file name stem of its chart and report: `3-the-wall`.
+    pub id: &'static str,
+    /// Its number, as typed after `gilwall workshop` and in the page's `/?lesson=N`.
+    pub number: u32,
+    /// Its title.
+    pub title: &'static str,
+    /// The article's section it follows (or "beyond the article").
+    pub article: &'static str,
+    /// What happens, in a few sentences.
+    pub explain: &'static str,
+    /// What to look for on the chart.
+    pub look_for: &'static str,
+    /// The model's prediction, as formulas.
+    pub model: &'static str,
+    /// About how long it runs with the default sizes on a 2-core laptop.
+    pub runs_for: &'static str,
+    /// What it runs.
+    pub run: Run,
+    /// The prediction it asks for, if any.
+    pub question: Option<Question>,
+    /// The claims its findings check, in the order they are said.
+    pub findings: &'static [Claim],
+    /// The notes it adds after the findings.
+    pub notes: &'static [Note],
+    /// The page's preset that shows the same step in the browser, if any.
+    pub preset: Option<&'static Preset>,
+}
+
+impl Lesson {
+    /// Where it runs: on the page for [`Run::Page`], natively otherwise.
+    pub fn runtime(&self) -> Runtime {
+        match self.run {
+            Run::Page => Runtime::Browser,
+            _ => Runtime::Native,
+        }
+    }
+
+    /// Every line its chart has, in the order it runs them.
+    pub fn lines(&self) -> Vec<Line> {
+        match self.run {
+            Run::Tasks(series) => series.iter().copied().map(Line::Series).collect(),
+            Run::Payloads(strategies) => strategies
+                .iter()
+                .map(|&s| Line::Series(Series::cpu(s)))
+                .collect(),
+            Run::Convoy(modes) => modes.iter().copied().map(Line::Convoy).collect(),
+            Run::Page => Vec::new(),
+        }
+    }
+
+    /// A line's name on the chart and in the table: the strategy, marked `(I/O only)` or
+    /// `+ CPU` only in a lesson that runs both kinds (as `gilwall run`'s table marks a report
+    /// that mixes them).
+    pub fn label(&self, line: Line) -> String {
+        let s = match line {
+            Line::Convoy(c) => return c.label().to_string(),
+            Line::Series(s) => s,
+        };
+        let mixed = match self.run {
+            Run::Tasks(series) => series.iter().any(|s| s.cpu) && series.iter().any(|s| !s.cpu),
+            _ => false,
+        };
+        match (mixed, s.cpu) {
+            (false, _) => s.strategy.to_string(),
+            (true, false) => format!("{} (I/O only)", s.strategy),
+            (true, true) => format!("{} + CPU", s.strategy),
+        }
+    }
+}
+
+/// The lesson numbered `n`.
+pub fn by_number(n: u32) -> Option<&'static Lesson> {
+    LESSONS.iter().find(|l| l.number == n)
+}
+
+/// The lesson whose id is `id`.
+pub fn by_id(id: &str) -> Option<&'static Lesson> {
+    LESSONS.iter().find(|l| l.id == id)
+}
+
+/// The lesson after `lesson`, if it is not the last.
+pub fn next(lesson: &Lesson) -> Option<&'static Lesson> {
+    by_number(lesson.number + 1)
+}
+
+/// Which of the page's chart views a preset opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChartView {
+    /// The time for all tasks against N, with the model.
+    Makespan,
+    /// Each task's time copying payloads between heaps, against N.
+    Copy,
+}
+
+/// One of the demo page's presets: a button that sets the controls for one step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    /// Its stable identifier, as in the page's `/?preset=ID`.
+    pub id: &'static str,
+    /// The button's label.
+    pub label: &'static str,
+    /// What the step shows, shown under the buttons.
+    pub note: &'static str,
+    /// The strategies it selects.
+    pub strategies: &'static [StrategyId],
+    /// Its task counts.
+    pub tasks: &'static [u32],
+    /// Delay of one fetch, ms.
+    pub io_ms: f64,
+    /// CPU work as a fraction of the fetch delay.
+    pub cpu_ratio: f64,
+    /// The kernel doing the CPU work.
+    pub kernel: Kernel,
+    /// Size of each fetched payload, KiB.
+    pub payload_kb: u64,
+    /// The chart view it opens.
+    pub chart: ChartView,
+}
+
+impl Preset {
+    /// The sweep it sets up, as the page's `gilwall.run(config)` takes it.
+    pub fn spec(&self) -> SweepSpec {
+        SweepSpec {
+            strategies: self.strategies.to_vec(),
+            tasks: self.tasks.to_vec(),
+            io_ms: self.io_ms,
+            cpu_ratio: Some(self.cpu_ratio),
+            kernel: self.kernel,
+            payload_kb: self.payload_kb,
+            ..SweepSpec::default()
+        }
+    }
+
+    /// The numbers of the lessons that open it, in order.
+    pub fn lessons(&self) -> Vec<u32> {
+        LESSONS
+            .iter()
+            .filter(|l| l.preset.is_some_and(|p| p.id == self.id))
+            .map(|l| l.number)
+            .collect()
+    }
+}
+
+/// The preset whose id is `id`.
+pub fn preset_by_id(id: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.id == id)
+}
+
+#[cfg(test)]
+mod tests;
