@@ -202,17 +202,19 @@ pub async fn run_task<F: Fetcher, C: Clock>(
 }
 
 /// [`run_task`], traced: the outcome also carries the task's `fetch` span (request sent →
-/// body received) and its `cpu` span, both on `lane` and on `clock`, which must count from the
-/// repeat's start.
+/// body received) and its `cpu` span, on `clock`, which must count from the repeat's start.
+/// `lane` says where the task is once its body is in, since a multi-thread runtime may move a
+/// task between threads at its `await`.
 pub async fn run_task_on<F: Fetcher, C: Clock>(
     fetcher: &F,
     clock: &C,
     spec: &TaskSpec,
-    lane: Lane,
+    lane: impl Fn() -> Lane,
 ) -> TaskOutcome {
     let start = clock.now_ms();
     let body = fetcher.fetch(&spec.url).await;
     let fetched_at_ms = clock.now_ms();
+    let lane = lane();
     let fetch = Span::new(SpanKind::Fetch, lane, start, fetched_at_ms);
     match body {
         Err(e) => TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms)).with_spans([fetch]),
@@ -266,7 +268,7 @@ pub async fn run_all_on_one_thread_traced<F: Fetcher, C: Clock>(
 ) -> Vec<TaskOutcome> {
     let tasks = specs
         .iter()
-        .map(|s| run_task_on(fetcher, clock, s, Lane::EventLoop));
+        .map(|s| run_task_on(fetcher, clock, s, || Lane::EventLoop));
     futures::future::join_all(tasks).await
 }
 

@@ -193,6 +193,24 @@ fn timelines_show_the_wall_the_gil_and_the_cores() {
         "{names:?}"
     );
 
+    // The report with its timelines still follows the published schema and loads back.
+    let schema: serde_json::Value =
+        serde_json::from_str(gilwall_core::report::JSON_SCHEMA).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let errors: Vec<String> = jsonschema::validator_for(&schema)
+        .unwrap()
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the timelines break the schema: {errors:?}"
+    );
+    assert_eq!(
+        Report::from_json(report.to_json().as_bytes()).unwrap(),
+        report
+    );
+
     // The trace: JSON with a process per point and a named thread per lane.
     let trace: serde_json::Value =
         serde_json::from_slice(&Trace.export(std::slice::from_ref(&report)).unwrap()).unwrap();
