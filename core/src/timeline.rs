@@ -167,6 +167,13 @@ pub struct TracedTask {
     pub task: u32,
     /// Its spans, in the order they were recorded.
     pub spans: Vec<TracedSpan>,
+    /// Spans left out past [`MAX_SPANS_PER_TASK`] (the last ones), where any were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped_spans: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A span in a timeline: its lane is an index into the timeline's `lanes`.
@@ -205,6 +212,8 @@ impl Timeline {
             .iter()
             .map(|o| TracedTask {
                 task: o.index,
+                // Outcomes hold far fewer than u32::MAX spans.
+                dropped_spans: o.spans.len().saturating_sub(MAX_SPANS_PER_TASK) as u32,
                 spans: o
                     .spans
                     .iter()
@@ -332,6 +341,10 @@ mod tests {
         assert_eq!((t.traced_tasks, t.capped_at), (64, Some(64)));
         assert_eq!(t.lanes.len(), 64);
         assert_eq!(t.check(), Ok(()));
+        let long = vec![Span::new(SpanKind::Cpu, Lane::Serial, 0.0, 1.0); MAX_SPANS_PER_TASK + 3];
+        let t = Timeline::of(0, &[outcome(0, long)]).unwrap();
+        assert_eq!(t.tasks[0].spans.len(), MAX_SPANS_PER_TASK);
+        assert_eq!(t.tasks[0].dropped_spans, 3);
     }
 
     #[test]
