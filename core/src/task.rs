@@ -201,29 +201,112 @@ pub async fn run_task<F: Fetcher, C: Clock>(
     }
 }
 
-/// [`run_task`], traced: the outcome also carries the task's `fetch` span (request sent →
-/// body received) and its `cpu` span, on `clock`, which must count from the repeat's start.
-/// `lane` says where the task is once its body is in, since a multi-thread runtime may move a
-/// task between threads at its `await`.
-pub async fn run_task_on<F: Fetcher, C: Clock>(
+/// [`run_task`], traced: the outcome also carries the task's spans on `clock`, which must count
+/// from the repeat's start: `fetch` while its request is out, `wait-cpu` wherever the fetch's
+/// future had been woken (its answer, or part of it, was in) but its thread was busy with
+/// another task's kernel and polled it only later, then `cpu`. `lane` says where the task is
+/// once its body is in, since a multi-thread runtime may move a task between threads.
+///
+/// The reactor (or the connection's own task) wakes the future as the answer comes in, even
+/// while the thread that will poll it is still computing; so the clock goes into a waker, and
+/// must be `Send + Sync`.
+pub async fn run_task_on<F: Fetcher, C: Clock + Clone + Send + Sync + 'static>(
     fetcher: &F,
     clock: &C,
     spec: &TaskSpec,
     lane: impl Fn() -> Lane,
 ) -> TaskOutcome {
     let start = clock.now_ms();
-    let body = fetcher.fetch(&spec.url).await;
+    let (body, queued) = wake_stamped(fetcher.fetch(&spec.url), clock.clone()).await;
     let fetched_at_ms = clock.now_ms();
     let lane = lane();
-    let fetch = Span::new(SpanKind::Fetch, lane, start, fetched_at_ms);
+    let mut spans = Vec::with_capacity(2 * queued.len() + 2);
+    let mut from = start;
+    for (woken, polled) in queued {
+        spans.push(Span::new(SpanKind::Fetch, lane, from, woken));
+        spans.push(Span::new(SpanKind::WaitCpu, lane, woken, polled));
+        from = polled;
+    }
+    match spans.last_mut() {
+        // The poll that found the body in was the one that ended the last wait.
+        Some(wait) if fetched_at_ms - from <= PROMPT_MS => wait.end_ms = fetched_at_ms,
+        _ => spans.push(Span::new(SpanKind::Fetch, lane, from, fetched_at_ms)),
+    }
     match body {
-        Err(e) => TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms)).with_spans([fetch]),
+        Err(e) => TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms)).with_spans(spans),
         Ok(body) => {
             let (computed, cpu) = traced(clock, lane, || compute(&body, spec));
-            TaskOutcome::computed(spec.index, Some(fetched_at_ms), computed)
-                .with_spans([fetch, cpu])
+            spans.push(cpu);
+            TaskOutcome::computed(spec.index, Some(fetched_at_ms), computed).with_spans(spans)
         }
     }
+}
+
+/// A wake answered within this long is the runtime's own latency, not a queue.
+const PROMPT_MS: f64 = 0.2;
+
+/// Runs `fut` and also returns every stretch (woken, polled), on `clock`, in which it had been
+/// woken but was polled more than [`PROMPT_MS`] later: ready to go on, waiting for its thread.
+async fn wake_stamped<Fut: Future, C: Clock + Send + Sync + 'static>(
+    fut: Fut,
+    clock: C,
+) -> (Fut::Output, Vec<(f64, f64)>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Wake, Waker};
+
+    /// Notes the first wake since the last poll, then wakes the task as asked.
+    struct Stamp<C> {
+        inner: Mutex<Waker>,
+        clock: C,
+        woken: AtomicU64,
+    }
+    impl<C: Clock + Send + Sync + 'static> Wake for Stamp<C> {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            let now = self.clock.now_ms().to_bits();
+            // Only the first wake counts: later ones find it set and change nothing.
+            let _ =
+                self.woken
+                    .compare_exchange(NOT_WOKEN, now, Ordering::Relaxed, Ordering::Relaxed);
+            // A poisoned lock means a waker panicked mid-wake; the waker inside is still whole.
+            self.inner
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .wake_by_ref();
+        }
+    }
+    const NOT_WOKEN: u64 = u64::MAX;
+
+    let stamp = Arc::new(Stamp {
+        inner: Mutex::new(Waker::noop().clone()),
+        clock,
+        woken: AtomicU64::new(NOT_WOKEN),
+    });
+    let waker = Waker::from(stamp.clone());
+    let mut queued = Vec::new();
+    let mut fut = std::pin::pin!(fut);
+    let out = std::future::poll_fn(|cx| {
+        let woken = stamp.woken.swap(NOT_WOKEN, Ordering::Relaxed);
+        if woken != NOT_WOKEN {
+            let (woken, polled) = (f64::from_bits(woken), stamp.clock.now_ms());
+            if polled - woken > PROMPT_MS {
+                queued.push((woken, polled));
+            }
+        }
+        // The task's own waker can change between polls; the stamp forwards to the latest.
+        let mut inner = stamp.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if !inner.will_wake(cx.waker()) {
+            *inner = cx.waker().clone();
+        }
+        drop(inner);
+        fut.as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker))
+    })
+    .await;
+    (out, queued)
 }
 
 /// The CPU half of a task: the kernel over a fetched body. Strategies that move CPU work
@@ -259,9 +342,8 @@ pub async fn run_all_on_one_thread<F: Fetcher, C: Clock>(
 }
 
 /// [`run_all_on_one_thread`], traced: every span on the [`Lane::EventLoop`]. A task whose
-/// body arrived while another's kernel held the loop shows it as a longer `fetch`: the loop
-/// cannot see the body until it is free to poll again.
-pub async fn run_all_on_one_thread_traced<F: Fetcher, C: Clock>(
+/// body arrived while another's kernel held the loop shows the queue as `wait-cpu`.
+pub async fn run_all_on_one_thread_traced<F: Fetcher, C: Clock + Clone + Send + Sync + 'static>(
     fetcher: &F,
     clock: &C,
     specs: &[TaskSpec],
@@ -293,6 +375,17 @@ pub(crate) mod test_clocks {
             let t = self.0.get();
             self.0.set(t + self.1);
             t
+        }
+    }
+
+    /// [`Ticking`], shareable between threads and wakers: its clones read one clock, which
+    /// advances 1 ms per reading.
+    #[derive(Clone, Default)]
+    pub(crate) struct SharedTicking(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+    impl Clock for SharedTicking {
+        fn now_ms(&self) -> f64 {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as f64
         }
     }
 }
@@ -365,7 +458,7 @@ mod tests {
     #[test]
     fn the_traced_loop_runs_one_kernel_at_a_time_on_the_event_loop() {
         let fetcher = PayloadFetcher(RefCell::new(vec![]));
-        let clock = test_clocks::Ticking::new(1.0);
+        let clock = test_clocks::SharedTicking::default();
         let specs = [
             spec(0, "a", Kernel::Sqrt),
             spec(1, "fail", Kernel::Sqrt),
@@ -390,6 +483,52 @@ mod tests {
             assert!(o.spans[0].end_ms <= o.spans[1].start_ms);
             assert_eq!(o.fetched_at_ms, Some(o.spans[0].end_ms));
         }
+    }
+
+    /// Serves a payload after waiting once, as a real fetch does: the wake is when it arrived.
+    struct WaitsOnce;
+    impl Fetcher for WaitsOnce {
+        type Error = String;
+        async fn fetch(&self, _url: &str) -> Result<Vec<u8>, String> {
+            let mut waited = false;
+            std::future::poll_fn(|cx| {
+                if waited {
+                    return std::task::Poll::Ready(());
+                }
+                waited = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            })
+            .await;
+            Ok(payload::generate(1, 512))
+        }
+    }
+
+    #[test]
+    fn a_body_that_arrived_before_its_task_was_polled_again_shows_the_wait() {
+        let clock = test_clocks::SharedTicking::default();
+        let out = futures::executor::block_on(run_task_on(
+            &WaitsOnce,
+            &clock,
+            &spec(0, "a", Kernel::Sqrt),
+            || Lane::EventLoop,
+        ));
+        let kinds: Vec<SpanKind> = out.spans.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                SpanKind::Fetch,
+                SpanKind::WaitCpu,
+                SpanKind::Fetch,
+                SpanKind::Cpu
+            ]
+        );
+        // Clock readings: 0 start, 1 the wake, 2 polled again, 3 fetched (the ticking clock's
+        // 1 ms per reading is more than a prompt poll, so the poll's own time shows as fetch).
+        assert_eq!((out.spans[0].start_ms, out.spans[0].end_ms), (0.0, 1.0));
+        assert_eq!((out.spans[1].start_ms, out.spans[1].end_ms), (1.0, 2.0));
+        assert_eq!(out.spans[2].kind, SpanKind::Fetch);
+        assert_eq!(out.fetched_at_ms, Some(3.0));
     }
 
     #[test]

@@ -139,6 +139,17 @@ fn timelines_show_the_wall_the_gil_and_the_cores() {
     let cpu = cpu_spans(t);
     assert_eq!(cpu.len(), 4, "one kernel per task");
     assert!(one_at_a_time(&cpu), "async's kernels overlapped: {cpu:?}");
+    // The bodies arrive together; all but the first wait behind the kernels before them.
+    let queued = t
+        .tasks
+        .iter()
+        .filter(|task| {
+            task.spans
+                .iter()
+                .any(|s| s.kind == SpanKind::WaitCpu && s.end_ms - s.start_ms >= 25.0)
+        })
+        .count();
+    assert!(queued >= 2, "only {queued} async tasks waited for the loop");
 
     // gil: many slices, held one at a time across all its threads.
     let t = timeline(&report, "gil");
