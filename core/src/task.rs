@@ -6,7 +6,7 @@
 //! runs under tokio's current-thread runtime and under the browser's event loop.
 
 use crate::kernel::Kernel;
-use crate::timeline::{Lane, Span, SpanKind};
+use crate::timeline::{Lane, PROMPT_MS, Span, SpanKind, wake_stamped};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
@@ -240,73 +240,6 @@ pub async fn run_task_on<F: Fetcher, C: Clock + Clone + Send + Sync + 'static>(
             TaskOutcome::computed(spec.index, Some(fetched_at_ms), computed).with_spans(spans)
         }
     }
-}
-
-/// A wake answered within this long is the runtime's own latency, not a queue.
-const PROMPT_MS: f64 = 0.2;
-
-/// Runs `fut` and also returns every stretch (woken, polled), on `clock`, in which it had been
-/// woken but was polled more than [`PROMPT_MS`] later: ready to go on, waiting for its thread.
-async fn wake_stamped<Fut: Future, C: Clock + Send + Sync + 'static>(
-    fut: Fut,
-    clock: C,
-) -> (Fut::Output, Vec<(f64, f64)>) {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::{Arc, Mutex};
-    use std::task::{Wake, Waker};
-
-    /// Notes the first wake since the last poll, then wakes the task as asked.
-    struct Stamp<C> {
-        inner: Mutex<Waker>,
-        clock: C,
-        woken: AtomicU64,
-    }
-    impl<C: Clock + Send + Sync + 'static> Wake for Stamp<C> {
-        fn wake(self: Arc<Self>) {
-            self.wake_by_ref();
-        }
-        fn wake_by_ref(self: &Arc<Self>) {
-            let now = self.clock.now_ms().to_bits();
-            // Only the first wake counts: later ones find it set and change nothing.
-            let _ =
-                self.woken
-                    .compare_exchange(NOT_WOKEN, now, Ordering::Relaxed, Ordering::Relaxed);
-            // A poisoned lock means a waker panicked mid-wake; the waker inside is still whole.
-            self.inner
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .wake_by_ref();
-        }
-    }
-    const NOT_WOKEN: u64 = u64::MAX;
-
-    let stamp = Arc::new(Stamp {
-        inner: Mutex::new(Waker::noop().clone()),
-        clock,
-        woken: AtomicU64::new(NOT_WOKEN),
-    });
-    let waker = Waker::from(stamp.clone());
-    let mut queued = Vec::new();
-    let mut fut = std::pin::pin!(fut);
-    let out = std::future::poll_fn(|cx| {
-        let woken = stamp.woken.swap(NOT_WOKEN, Ordering::Relaxed);
-        if woken != NOT_WOKEN {
-            let (woken, polled) = (f64::from_bits(woken), stamp.clock.now_ms());
-            if polled - woken > PROMPT_MS {
-                queued.push((woken, polled));
-            }
-        }
-        // The task's own waker can change between polls; the stamp forwards to the latest.
-        let mut inner = stamp.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if !inner.will_wake(cx.waker()) {
-            *inner = cx.waker().clone();
-        }
-        drop(inner);
-        fut.as_mut()
-            .poll(&mut std::task::Context::from_waker(&waker))
-    })
-    .await;
-    (out, queued)
 }
 
 /// The CPU half of a task: the kernel over a fetched body. Strategies that move CPU work

@@ -7,9 +7,13 @@
 //! what a Gantt chart or the Chrome Trace Event export draws: the staircase of one event loop,
 //! the GIL handed around every switch interval, kernels side by side on as many lanes as cores.
 //!
+//! When a fetch's answer arrived, for a task whose thread was busy when it did, is known from
+//! the fetch's waker (`wake_stamped`): the runtime wakes the future as the answer comes in,
+//! though it polls it only when the thread is free.
+//!
 //! Core reads no clock: the runtime hands every time in.
 
-use crate::task::TaskOutcome;
+use crate::task::{Clock, TaskOutcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -289,6 +293,73 @@ impl Timeline {
         }
         Ok(())
     }
+}
+
+/// A wake answered within this long is the runtime's own latency, not a queue.
+pub(crate) const PROMPT_MS: f64 = 0.2;
+
+/// Runs `fut` and also returns every stretch (woken, polled), on `clock`, in which it had been
+/// woken but was polled more than [`PROMPT_MS`] later: ready to go on, waiting for its thread.
+pub(crate) async fn wake_stamped<Fut: std::future::Future, C: Clock + Send + Sync + 'static>(
+    fut: Fut,
+    clock: C,
+) -> (Fut::Output, Vec<(f64, f64)>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Wake, Waker};
+
+    /// Notes the first wake since the last poll, then wakes the task as asked.
+    struct Stamp<C> {
+        inner: Mutex<Waker>,
+        clock: C,
+        woken: AtomicU64,
+    }
+    impl<C: Clock + Send + Sync + 'static> Wake for Stamp<C> {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            let now = self.clock.now_ms().to_bits();
+            // Only the first wake counts: later ones find it set and change nothing.
+            let _ =
+                self.woken
+                    .compare_exchange(NOT_WOKEN, now, Ordering::Relaxed, Ordering::Relaxed);
+            // A poisoned lock means a waker panicked mid-wake; the waker inside is still whole.
+            self.inner
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .wake_by_ref();
+        }
+    }
+    const NOT_WOKEN: u64 = u64::MAX;
+
+    let stamp = Arc::new(Stamp {
+        inner: Mutex::new(Waker::noop().clone()),
+        clock,
+        woken: AtomicU64::new(NOT_WOKEN),
+    });
+    let waker = Waker::from(stamp.clone());
+    let mut queued = Vec::new();
+    let mut fut = std::pin::pin!(fut);
+    let out = std::future::poll_fn(|cx| {
+        let woken = stamp.woken.swap(NOT_WOKEN, Ordering::Relaxed);
+        if woken != NOT_WOKEN {
+            let (woken, polled) = (f64::from_bits(woken), stamp.clock.now_ms());
+            if polled - woken > PROMPT_MS {
+                queued.push((woken, polled));
+            }
+        }
+        // The task's own waker can change between polls; the stamp forwards to the latest.
+        let mut inner = stamp.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if !inner.will_wake(cx.waker()) {
+            *inner = cx.waker().clone();
+        }
+        drop(inner);
+        fut.as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker))
+    })
+    .await;
+    (out, queued)
 }
 
 #[cfg(test)]

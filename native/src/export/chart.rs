@@ -288,7 +288,12 @@ mod tests {
     fn colours_come_from_cores_table_and_python_wears_its_twins() {
         assert_eq!(colour("serial"), RGBColor(0x2c, 0xa0, 0x2c));
         for info in gilwall_core::strategy::STRATEGIES {
-            assert_eq!(Some(colour(info.id.as_str())), hex(info.colour), "{}", info.id);
+            assert_eq!(
+                Some(colour(info.id.as_str())),
+                hex(info.colour),
+                "{}",
+                info.id
+            );
         }
         assert_eq!(colour("process-pool"), colour("processes"));
         assert_eq!(colour("no-such"), RGBColor(60, 60, 60));
