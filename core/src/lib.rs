@@ -26,6 +26,7 @@ pub mod stats;
 pub mod strategy;
 pub mod sweep;
 pub mod task;
+pub mod timeline;
 pub mod workload;
 
 pub use kernel::Kernel;

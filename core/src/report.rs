@@ -9,6 +9,7 @@
 
 use crate::model;
 use crate::stats::Summary;
+use crate::timeline::Timeline;
 use serde::{Deserialize, Serialize};
 
 /// The version of the format this build writes and reads.
@@ -138,6 +139,10 @@ pub struct Point {
     /// (a lower bound: see the strategy that reports it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_ms: Option<f64>,
+    /// One repeat's schedule: each traced task's spans (fetch, waiting, CPU, copies) on named
+    /// lanes, where the runtime traces; see [`Timeline`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
 }
 
 /// The clock a point's measured CPU time was read from.
@@ -202,6 +207,7 @@ impl Point {
             server_late_p99_ms: None,
             copied_bytes: None,
             copy_ms: None,
+            timeline: None,
         })
     }
 
@@ -385,6 +391,9 @@ impl Report {
                     )));
                 }
             }
+            if let Some(t) = &p.timeline {
+                t.check().map_err(bad)?;
+            }
         }
         Ok(())
     }
@@ -455,6 +464,39 @@ mod tests {
             breakage(&mut bad);
             assert!(!validator.is_valid(&bad), "schema accepted {bad}");
         }
+    }
+
+    #[test]
+    fn a_timeline_loads_and_its_spans_are_checked() {
+        use crate::task::{Computed, TaskOutcome};
+        use crate::timeline::{Lane, Span, SpanKind};
+        let done = Computed {
+            result: Ok(1),
+            wall_ms: 1.0,
+            cpu_time_ms: None,
+        };
+        let traced = TaskOutcome::computed(0, Some(1.0), done).with_spans([Span::new(
+            SpanKind::Cpu,
+            Lane::EventLoop,
+            1.0,
+            2.0,
+        )]);
+        let mut r = sample_report();
+        r.points[0].timeline = Timeline::of(0, &[traced]);
+        let back = Report::from_json(r.to_json().as_bytes()).unwrap();
+        assert_eq!(back.points[0].timeline, r.points[0].timeline);
+        // The schema describes it too.
+        let schema: serde_json::Value = serde_json::from_str(JSON_SCHEMA).unwrap();
+        assert!(schema["$defs"]["timeline"]["properties"]["lanes"].is_object());
+        let t = r.points[0].timeline.as_mut().unwrap();
+        t.tasks[0].spans[0].start_ms = -1.0;
+        let err = Report::from_json(r.to_json().as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("point 0: timeline: task 0's cpu span"),
+            "{err}"
+        );
     }
 
     #[test]

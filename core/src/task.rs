@@ -6,6 +6,7 @@
 //! runs under tokio's current-thread runtime and under the browser's event loop.
 
 use crate::kernel::Kernel;
+use crate::timeline::{Lane, PROMPT_MS, Span, SpanKind, wake_stamped};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
@@ -69,6 +70,10 @@ pub struct TaskOutcome {
     /// them (processes, Web Workers); `None` where it stayed in one heap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copied: Option<Copied>,
+    /// What the task did when and where, on the repeat's clock, for the runtimes that trace
+    /// (natively every strategy; the browser not yet); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<Span>,
 }
 
 /// Payload bytes one task's data crossed between heaps with, and the time the copies took.
@@ -95,6 +100,7 @@ impl TaskOutcome {
             cpu_ms: 0.0,
             cpu_time_ms: None,
             copied: None,
+            spans: Vec::new(),
         }
     }
 
@@ -116,12 +122,19 @@ impl TaskOutcome {
             cpu_ms: computed.wall_ms,
             cpu_time_ms: computed.cpu_time_ms,
             copied: None,
+            spans: Vec::new(),
         }
     }
 
     /// The same outcome, with what the task copied between heaps.
     pub fn with_copied(mut self, copied: Copied) -> TaskOutcome {
         self.copied = Some(copied);
+        self
+    }
+
+    /// The same outcome, with `spans` added to the ones it has.
+    pub fn with_spans(mut self, spans: impl IntoIterator<Item = Span>) -> TaskOutcome {
+        self.spans.extend(spans);
         self
     }
 }
@@ -153,6 +166,18 @@ pub fn timed<C: Clock>(clock: &C, work: impl FnOnce() -> Result<u64, String>) ->
     }
 }
 
+/// Runs `work` like [`timed`], and also returns its `cpu` span on `lane`.
+pub fn traced<C: Clock>(
+    clock: &C,
+    lane: Lane,
+    work: impl FnOnce() -> Result<u64, String>,
+) -> (Computed, Span) {
+    let start = clock.now_ms();
+    let computed = timed(clock, work);
+    let span = Span::new(SpanKind::Cpu, lane, start, clock.now_ms());
+    (computed, span)
+}
+
 /// The CPU half of a task over a fetched body, timed: what a pool thread, a worker process or a
 /// Web Worker runs.
 pub fn timed_compute<C: Clock>(clock: &C, body: &[u8], spec: &TaskSpec) -> Computed {
@@ -172,6 +197,47 @@ pub async fn run_task<F: Fetcher, C: Clock>(
         Err(e) => TaskOutcome::fetch_failed(spec, e, fetched_at_ms),
         Ok(body) => {
             TaskOutcome::computed(spec.index, fetched_at_ms, timed_compute(clock, &body, spec))
+        }
+    }
+}
+
+/// [`run_task`], traced: the outcome also carries the task's spans on `clock`, which must count
+/// from the repeat's start: `fetch` while its request is out, `wait-cpu` wherever the fetch's
+/// future had been woken (its answer, or part of it, was in) but its thread was busy with
+/// another task's kernel and polled it only later, then `cpu`. `lane` says where the task is
+/// once its body is in, since a multi-thread runtime may move a task between threads.
+///
+/// The reactor (or the connection's own task) wakes the future as the answer comes in, even
+/// while the thread that will poll it is still computing; so the clock goes into a waker, and
+/// must be `Send + Sync`.
+pub async fn run_task_on<F: Fetcher, C: Clock + Clone + Send + Sync + 'static>(
+    fetcher: &F,
+    clock: &C,
+    spec: &TaskSpec,
+    lane: impl Fn() -> Lane,
+) -> TaskOutcome {
+    let start = clock.now_ms();
+    let (body, queued) = wake_stamped(fetcher.fetch(&spec.url), clock.clone()).await;
+    let fetched_at_ms = clock.now_ms();
+    let lane = lane();
+    let mut spans = Vec::with_capacity(2 * queued.len() + 2);
+    let mut from = start;
+    for (woken, polled) in queued {
+        spans.push(Span::new(SpanKind::Fetch, lane, from, woken));
+        spans.push(Span::new(SpanKind::WaitCpu, lane, woken, polled));
+        from = polled;
+    }
+    match spans.last_mut() {
+        // The poll that found the body in was the one that ended the last wait.
+        Some(wait) if fetched_at_ms - from <= PROMPT_MS => wait.end_ms = fetched_at_ms,
+        _ => spans.push(Span::new(SpanKind::Fetch, lane, from, fetched_at_ms)),
+    }
+    match body {
+        Err(e) => TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms)).with_spans(spans),
+        Ok(body) => {
+            let (computed, cpu) = traced(clock, lane, || compute(&body, spec));
+            spans.push(cpu);
+            TaskOutcome::computed(spec.index, Some(fetched_at_ms), computed).with_spans(spans)
         }
     }
 }
@@ -208,6 +274,19 @@ pub async fn run_all_on_one_thread<F: Fetcher, C: Clock>(
     futures::future::join_all(specs.iter().map(|s| run_task(fetcher, clock, s))).await
 }
 
+/// [`run_all_on_one_thread`], traced: every span on the [`Lane::EventLoop`]. A task whose
+/// body arrived while another's kernel held the loop shows the queue as `wait-cpu`.
+pub async fn run_all_on_one_thread_traced<F: Fetcher, C: Clock + Clone + Send + Sync + 'static>(
+    fetcher: &F,
+    clock: &C,
+    specs: &[TaskSpec],
+) -> Vec<TaskOutcome> {
+    let tasks = specs
+        .iter()
+        .map(|s| run_task_on(fetcher, clock, s, || Lane::EventLoop));
+    futures::future::join_all(tasks).await
+}
+
 /// Clocks for core's own tests.
 #[cfg(test)]
 pub(crate) mod test_clocks {
@@ -229,6 +308,17 @@ pub(crate) mod test_clocks {
             let t = self.0.get();
             self.0.set(t + self.1);
             t
+        }
+    }
+
+    /// [`Ticking`], shareable between threads and wakers: its clones read one clock, which
+    /// advances 1 ms per reading.
+    #[derive(Clone, Default)]
+    pub(crate) struct SharedTicking(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+    impl Clock for SharedTicking {
+        fn now_ms(&self) -> f64 {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as f64
         }
     }
 }
@@ -296,6 +386,82 @@ mod tests {
         );
         assert_eq!(*fetcher.0.borrow(), ["a", "fail", "c"]);
         assert!(out.iter().all(|o| o.fetched_at_ms == Some(5.0)));
+    }
+
+    #[test]
+    fn the_traced_loop_runs_one_kernel_at_a_time_on_the_event_loop() {
+        let fetcher = PayloadFetcher(RefCell::new(vec![]));
+        let clock = test_clocks::SharedTicking::default();
+        let specs = [
+            spec(0, "a", Kernel::Sqrt),
+            spec(1, "fail", Kernel::Sqrt),
+            spec(2, "c", Kernel::Features),
+        ];
+        let out =
+            futures::executor::block_on(run_all_on_one_thread_traced(&fetcher, &clock, &specs));
+        let kinds = |o: &TaskOutcome| o.spans.iter().map(|s| s.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&out[0]), [SpanKind::Fetch, SpanKind::Cpu]);
+        assert_eq!(kinds(&out[1]), [SpanKind::Fetch]);
+        assert_eq!(kinds(&out[2]), [SpanKind::Fetch, SpanKind::Cpu]);
+        let spans: Vec<&Span> = out.iter().flat_map(|o| &o.spans).collect();
+        assert!(spans.iter().all(|s| s.lane == Lane::EventLoop));
+        assert!(spans.iter().all(|s| s.end_ms >= s.start_ms));
+        let mut cpu: Vec<&Span> = spans
+            .into_iter()
+            .filter(|s| s.kind == SpanKind::Cpu)
+            .collect();
+        cpu.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+        assert!(cpu.windows(2).all(|w| w[0].end_ms <= w[1].start_ms));
+        for o in [&out[0], &out[2]] {
+            assert!(o.spans[0].end_ms <= o.spans[1].start_ms);
+            assert_eq!(o.fetched_at_ms, Some(o.spans[0].end_ms));
+        }
+    }
+
+    /// Serves a payload after waiting once, as a real fetch does: the wake is when it arrived.
+    struct WaitsOnce;
+    impl Fetcher for WaitsOnce {
+        type Error = String;
+        async fn fetch(&self, _url: &str) -> Result<Vec<u8>, String> {
+            let mut waited = false;
+            std::future::poll_fn(|cx| {
+                if waited {
+                    return std::task::Poll::Ready(());
+                }
+                waited = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            })
+            .await;
+            Ok(payload::generate(1, 512))
+        }
+    }
+
+    #[test]
+    fn a_body_that_arrived_before_its_task_was_polled_again_shows_the_wait() {
+        let clock = test_clocks::SharedTicking::default();
+        let out = futures::executor::block_on(run_task_on(
+            &WaitsOnce,
+            &clock,
+            &spec(0, "a", Kernel::Sqrt),
+            || Lane::EventLoop,
+        ));
+        let kinds: Vec<SpanKind> = out.spans.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                SpanKind::Fetch,
+                SpanKind::WaitCpu,
+                SpanKind::Fetch,
+                SpanKind::Cpu
+            ]
+        );
+        // Clock readings: 0 start, 1 the wake, 2 polled again, 3 fetched (the ticking clock's
+        // 1 ms per reading is more than a prompt poll, so the poll's own time shows as fetch).
+        assert_eq!((out.spans[0].start_ms, out.spans[0].end_ms), (0.0, 1.0));
+        assert_eq!((out.spans[1].start_ms, out.spans[1].end_ms), (1.0, 2.0));
+        assert_eq!(out.spans[2].kind, SpanKind::Fetch);
+        assert_eq!(out.fetched_at_ms, Some(3.0));
     }
 
     #[test]

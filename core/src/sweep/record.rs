@@ -10,6 +10,9 @@
 //!   otherwise the wall time of each kernel call (`cpu_clock` says which).
 //! - **Copies**: the most payload bytes one task copied between heaps and the median time
 //!   those copies took.
+//! - **Timeline**: the spans of the first measured repeat whose outcomes carry any (see
+//!   [`Timeline::of`], which caps the tasks traced): the first, because it is there as soon as
+//!   the point has one repeat, so a point cut short still shows its schedule.
 //! - **The model twice**: at the CPU asked (`model_ms`, `efficiency`) and at the CPU the tasks
 //!   actually took (`model_at_measured_ms`, `schedule_efficiency`), so a kernel that ran slower
 //!   than calibrated is not read as a runtime that wasted time.
@@ -20,6 +23,7 @@ use crate::kernel::{checksum_hex, combine_checksums};
 use crate::report::{CpuClock, Point, PointSpec};
 use crate::stats::Summary;
 use crate::task::TaskOutcome;
+use crate::timeline::Timeline;
 
 /// Longest `error_sample`, in characters.
 pub const MAX_ERROR_SAMPLE_CHARS: usize = 300;
@@ -51,6 +55,7 @@ pub struct Recorder<'p> {
     copied_bytes: Option<u64>,
     copy_times: Vec<f64>,
     late_p99: Option<f64>,
+    timeline: Option<Timeline>,
 }
 
 impl<'p> Recorder<'p> {
@@ -69,6 +74,7 @@ impl<'p> Recorder<'p> {
             copied_bytes: None,
             copy_times: Vec::new(),
             late_p99: None,
+            timeline: None,
         }
     }
 
@@ -81,6 +87,10 @@ impl<'p> Recorder<'p> {
     /// the point's first failure, so a runtime can show it at once.
     pub fn record(&mut self, repeat: Repeat) -> Option<&str> {
         let had_errors = self.errors > 0;
+        if self.timeline.is_none() {
+            // The repeat's number among the measured ones; at most MAX_SAMPLES, so it fits.
+            self.timeline = Timeline::of(self.samples.len() as u32, &repeat.outcomes);
+        }
         self.samples.push(repeat.makespan_ms);
         if let Some(l) = repeat.server_late_p99_ms {
             self.late_p99 = Some(self.late_p99.map_or(l, |m| m.max(l)));
@@ -153,6 +163,7 @@ impl<'p> Recorder<'p> {
         p.server_late_p99_ms = self.late_p99;
         p.copied_bytes = self.copied_bytes;
         p.copy_ms = Summary::of(&self.copy_times).map(|s| s.median);
+        p.timeline = self.timeline;
         let (clock, cpu) = if self.every_task_had_thread_cpu && !self.thread_cpu.is_empty() {
             (CpuClock::Thread, Summary::of(&self.thread_cpu))
         } else {
@@ -324,6 +335,27 @@ pub(crate) mod tests {
             assert_eq!((got.copied_bytes, got.copy_ms), (Some(4096), Some(0.5)));
             assert_eq!(got.workers, Some(tasks));
         }
+    }
+
+    #[test]
+    fn the_first_traced_repeat_is_the_points_timeline() {
+        use crate::timeline::{Lane, Span, SpanKind};
+        let p = plan(StrategyId::Async, 2, Runtime::Native);
+        let point = p.points[0];
+        let mut r = Recorder::new(&p, &point);
+        // An untraced repeat, then two traced ones: the first traced one is kept.
+        r.record(repeat_of(&p, &point, 10.0));
+        for at in [5.0, 7.0] {
+            let mut rep = repeat_of(&p, &point, 10.0);
+            for o in &mut rep.outcomes {
+                o.spans = vec![Span::new(SpanKind::Cpu, Lane::EventLoop, at, at + 1.0)];
+            }
+            r.record(rep);
+        }
+        let t = r.finish().unwrap().timeline.unwrap();
+        assert_eq!((t.repeat, t.traced_tasks), (1, 2));
+        assert_eq!(t.tasks[1].spans[0].start_ms, 5.0);
+        assert_eq!(t.lanes[0].name, "event loop");
     }
 
     #[test]

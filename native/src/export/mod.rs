@@ -1,4 +1,5 @@
-//! Exports of a report: JSON, CSV, Markdown and an SVG chart, following hyperfine's
+//! Exports of a report: JSON, CSV, Markdown, an SVG chart and the timelines as a Chrome trace
+//! (`trace`), following hyperfine's
 //! `--export-*` flags. Every exporter returns bytes, so golden tests need no files; [`write`]
 //! puts them on disk atomically (temp file, then rename) or on stdout for `-`. [`Exports`] is
 //! the set of files a measured sweep was asked for besides its JSON report, so `run`, `python`
@@ -9,6 +10,7 @@ pub mod csv;
 pub mod json;
 pub mod markdown;
 pub mod notes;
+pub mod trace;
 
 use anyhow::{Context, Result};
 use gilwall_core::report::Report;

@@ -3,12 +3,13 @@
 //! at one delay however many tasks there are; but each task's kernel runs on that one thread and
 //! blocks every other task while it runs, so with CPU work the makespan is io + N·cpu — the wall.
 //!
-//! The schedule itself is core's [`run_all_on_one_thread`], the very code the browser runs.
+//! The schedule itself is core's [`run_all_on_one_thread`](gilwall_core::task::run_all_on_one_thread),
+//! the very code the browser runs, traced: every span on the one event-loop lane.
 
 use super::{PointCtx, PointRun};
 use crate::fetch::AsyncFetcher;
 use crate::machine::InstantClock;
-use gilwall_core::task::{Clock, run_all_on_one_thread};
+use gilwall_core::task::{Clock, run_all_on_one_thread_traced};
 
 /// Runs the point on one thread.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
@@ -18,7 +19,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
         .build()?;
     let fetcher = AsyncFetcher::with_http2(ctx.timeout, ctx.http2())?;
     let specs = ctx.specs();
-    let outcomes = runtime.block_on(run_all_on_one_thread(&fetcher, &clock, &specs));
+    let outcomes = runtime.block_on(run_all_on_one_thread_traced(&fetcher, &clock, &specs));
     Ok(PointRun {
         makespan_ms: clock.now_ms(),
         outcomes,

@@ -6,12 +6,17 @@
 //! happens under the lock, as `json.loads` would.
 //!
 //! The result: real threads, but CPU work takes turns on one core — the wall again.
+//!
+//! Each thread is a lane; a task's timeline holds its `fetch`, a `wait-cpu` span for every wait
+//! for the lock, and one `cpu` span per slice held — the GIL's hand-offs, exactly, which a
+//! sampling profiler of CPython can only estimate.
 
 use super::{PointCtx, PointRun, on_threads};
 use crate::fetch::{blocking_client_with, blocking_fetch};
 use crate::machine::InstantClock;
 use gilwall_core::kernel::Work;
 use gilwall_core::task::{self, Clock, TaskOutcome, TaskSpec};
+use gilwall_core::timeline::{Lane, Span, SpanKind};
 use parking_lot::{Mutex, MutexGuard};
 
 /// Runs the point on threads that share one emulated GIL.
@@ -21,19 +26,30 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let gil = Mutex::new(());
     let specs = ctx.specs();
     let slice = slice_iterations(ctx);
-    let outcomes = on_threads(ctx.tasks(), ctx.pool(), |i| {
+    let outcomes = on_threads(ctx.tasks(), ctx.pool(), |thread, i| {
         let spec = &specs[i as usize];
+        let lane = Lane::Thread(thread);
+        let start = clock.now_ms();
         let body = blocking_fetch(&client, &spec.url);
-        let fetched_at_ms = Some(clock.now_ms());
+        let fetched_at_ms = clock.now_ms();
+        let mut trace = Trace {
+            clock: &clock,
+            lane,
+            spans: vec![Span::new(SpanKind::Fetch, lane, start, fetched_at_ms)],
+        };
         match body {
-            Err(e) => TaskOutcome::fetch_failed(spec, e, fetched_at_ms),
+            Err(e) => {
+                TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms)).with_spans(trace.spans)
+            }
             Ok(body) => {
                 // Wall time includes the wait for the lock; the thread's CPU clock does not.
                 let computed = task::timed(&clock, || {
+                    let asked = clock.now_ms();
                     let mut guard = gil.lock();
-                    compute_under_gil(&mut guard, &body, spec, slice)
+                    trace.waited(asked);
+                    compute_under_gil(&mut guard, &body, spec, slice, &mut trace)
                 });
-                TaskOutcome::computed(i, fetched_at_ms, computed)
+                TaskOutcome::computed(i, Some(fetched_at_ms), computed).with_spans(trace.spans)
             }
         }
     });
@@ -48,25 +64,64 @@ fn slice_iterations(ctx: &PointCtx) -> u64 {
     ((ctx.switch_interval.as_secs_f64() * 1000.0 * ctx.plan.iters_per_ms) as u64).max(1)
 }
 
-/// Runs the task's kernel in slices, offering the lock to a waiting thread after each.
+/// One task's spans as its thread records them, on the repeat's clock.
+struct Trace<'c> {
+    clock: &'c InstantClock,
+    lane: Lane,
+    spans: Vec<Span>,
+}
+
+impl Trace<'_> {
+    /// Records a wait for the lock that began at `since` and ended now; returns now, when
+    /// holding it began. A hand-off nobody was waiting for takes a microsecond or so: that is
+    /// no wait, and a span for it would only clutter the trace.
+    fn waited(&mut self, since: f64) -> f64 {
+        let now = self.clock.now_ms();
+        if now - since > 0.01 {
+            self.add(SpanKind::WaitCpu, since, now);
+        }
+        now
+    }
+
+    fn add(&mut self, kind: SpanKind, start: f64, end: f64) {
+        self.spans.push(Span::new(kind, self.lane, start, end));
+    }
+}
+
+/// Runs the task's kernel in slices, offering the lock to a waiting thread after each, and
+/// records each slice held as a `cpu` span and each wait to get it back as `wait-cpu`.
 fn compute_under_gil(
     guard: &mut MutexGuard<'_, ()>,
     body: &[u8],
     spec: &TaskSpec,
     slice: u64,
+    trace: &mut Trace<'_>,
 ) -> Result<u64, String> {
-    gilwall_core::task::check_json(body, spec.kernel)?;
-    let mut work = Work::new(spec.kernel, body, spec.index as u64).map_err(|e| e.to_string())?;
+    // The first slice holds the lock from here: parsing, as `json.loads`, is under it too.
+    let mut held_since = trace.clock.now_ms();
+    let work = gilwall_core::task::check_json(body, spec.kernel)
+        .and_then(|()| Work::new(spec.kernel, body, spec.index as u64).map_err(|e| e.to_string()));
+    let mut work = match work {
+        Ok(w) => w,
+        Err(e) => {
+            trace.add(SpanKind::Cpu, held_since, trace.clock.now_ms());
+            return Err(e);
+        }
+    };
     let mut left = spec.iterations;
-    while left > 0 {
+    loop {
         let n = left.min(slice);
         work.step(n);
         left -= n;
-        if left > 0 {
-            // CPython's eval loop: the switch interval is up; if another thread has asked for
-            // the GIL, give it up fairly and queue for it again.
-            MutexGuard::bump(guard);
+        let released = trace.clock.now_ms();
+        trace.add(SpanKind::Cpu, held_since, released);
+        if left == 0 {
+            break;
         }
+        // CPython's eval loop: the switch interval is up; if another thread has asked for the
+        // GIL, give it up fairly and queue for it again.
+        MutexGuard::bump(guard);
+        held_since = trace.waited(released);
     }
     Ok(work.finish())
 }

@@ -103,26 +103,28 @@ pub fn run(strategy: StrategyId, ctx: &PointCtx) -> anyhow::Result<PointRun> {
     Ok(run)
 }
 
-/// Runs `body(index)` for every task on `pool` OS threads, each taking the next task index as it
-/// finishes one (a thread per task when the pool is as large as N). Shared by the thread-based
-/// strategies.
+/// Runs `body(thread, index)` for every task on `pool` OS threads (numbered from 0, the lane
+/// the task's spans go on), each taking the next task index as it finishes one (a thread per
+/// task when the pool is as large as N). Shared by the thread-based strategies.
 pub(crate) fn on_threads<F>(tasks: u32, pool: u32, body: F) -> Vec<TaskOutcome>
 where
-    F: Fn(u32) -> TaskOutcome + Sync,
+    F: Fn(u32, u32) -> TaskOutcome + Sync,
 {
     let next = AtomicU32::new(0);
     let mut outcomes = Vec::with_capacity(tasks as usize);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..pool.clamp(1, tasks.max(1)))
-            .map(|_| {
-                scope.spawn(|| {
+            .map(|thread| {
+                let body = &body;
+                let next = &next;
+                scope.spawn(move || {
                     let mut mine = Vec::new();
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         if index >= tasks {
                             break mine;
                         }
-                        mine.push(body(index));
+                        mine.push(body(thread, index));
                     }
                 })
             })

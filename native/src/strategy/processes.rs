@@ -11,11 +11,17 @@
 //! The parent drives each worker from its own thread: send a task, read the reply, send the
 //! next, until none are left. A worker's stdin is also its lifeline (`crate::lifeline`): it ends
 //! when its parent does, however that ends.
+//!
+//! Each worker process is a lane. A worker times its spans from when it received the task, and
+//! the parent shifts them by when it sent it, as it does `fetched_at_ms`; the reply's encoding
+//! (in the worker) and decoding (in the parent's thread that drives it) are `copy` spans on the
+//! worker's lane.
 
 use super::{PointCtx, PointRun};
 use crate::machine::InstantClock;
 use anyhow::Context;
-use gilwall_core::task::{Clock, Copied, TaskOutcome, TaskSpec};
+use gilwall_core::task::{Clock, Copied, TaskOutcome, TaskSpec, compute, traced};
+use gilwall_core::timeline::{Lane, Span, SpanKind};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
@@ -37,8 +43,9 @@ pub struct WorkerRequest {
 /// A worker's answer.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct WorkerReply {
-    /// How the task went, by core's task body; `fetched_at_ms` counts from when the worker
-    /// received the task.
+    /// How the task went, by core's task body; `fetched_at_ms` and the spans count from when
+    /// the worker received the task, and the spans are on [`Lane::Serial`], the worker's one
+    /// thread, until the parent says which worker it was.
     pub outcome: TaskOutcome,
     /// The fetched features, sent back as the article's pickled result.
     pub features: String,
@@ -50,6 +57,9 @@ pub struct WorkerReply {
 pub struct Envelope {
     /// Time the worker spent serialising `reply`, ms.
     pub encode_ms: f64,
+    /// When the serialising began, ms from when the worker received the task.
+    #[serde(default)]
+    pub encode_at_ms: Option<f64>,
     /// The reply.
     pub reply: WorkerReply,
 }
@@ -69,7 +79,13 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = children
             .iter_mut()
-            .map(|child| scope.spawn(|| drive(child, ctx, &next, timeout_ms, &clock)))
+            .enumerate()
+            .map(|(k, child)| {
+                let (next, clock) = (&next, &clock);
+                // At most `pool` workers, a u32.
+                let lane = Lane::WorkerProcess(k as u32);
+                scope.spawn(move || drive(child, lane, ctx, next, timeout_ms, clock))
+            })
             .collect();
         for h in handles {
             match h.join() {
@@ -107,9 +123,11 @@ fn spawn_worker(ctx: &PointCtx) -> anyhow::Result<Child> {
         })
 }
 
-/// Feeds one worker tasks until none are left; returns the outcomes it produced.
+/// Feeds one worker (whose lane is `lane`) tasks until none are left; returns the outcomes it
+/// produced.
 fn drive(
     child: &mut Child,
+    lane: Lane,
     ctx: &PointCtx,
     next: &AtomicU32,
     timeout_ms: u64,
@@ -143,16 +161,29 @@ fn drive(
             anyhow::bail!("the worker process exited before answering task {index}");
         }
         let t0 = clock.now_ms();
-        let Envelope { encode_ms, reply } = serde_json::from_str(&line)
+        let Envelope {
+            encode_ms,
+            encode_at_ms,
+            reply,
+        } = serde_json::from_str(&line)
             .with_context(|| format!("the worker's answer to task {index} is not valid"))?;
+        let decoded = clock.now_ms();
         let copied = Copied {
             bytes: reply.features.len() as u64,
-            ms: encode_ms + (clock.now_ms() - t0),
+            ms: encode_ms + (decoded - t0),
         };
         let mut outcome = reply.outcome;
         // The worker's times count from when it got the task; the parent's from its own start.
         outcome.fetched_at_ms = outcome.fetched_at_ms.map(|at| sent_at + at);
-        mine.push(outcome.with_copied(copied));
+        let mut spans = std::mem::take(&mut outcome.spans);
+        if let Some(at) = encode_at_ms {
+            spans.push(Span::new(SpanKind::Copy, lane, at, at + encode_ms));
+        }
+        let spans = spans
+            .into_iter()
+            .map(|s| s.shifted(sent_at).on(lane))
+            .chain([Span::new(SpanKind::Copy, lane, t0, decoded)]);
+        mine.push(outcome.with_copied(copied).with_spans(spans));
     }
     drop(stdin);
     Ok(mine)
@@ -184,27 +215,33 @@ pub fn worker_main() -> anyhow::Result<()> {
         // The worker's clock starts with each task, so the parent can place its times.
         let task_clock = InstantClock::new();
         let body = crate::fetch::blocking_fetch(&client, &request.spec.url);
-        let fetched_at_ms = Some(task_clock.now_ms());
+        let fetched_at_ms = task_clock.now_ms();
+        let fetch = Span::new(SpanKind::Fetch, Lane::Serial, 0.0, fetched_at_ms);
         let spec = &request.spec;
         let reply = match body {
             Err(e) => WorkerReply {
-                outcome: TaskOutcome::fetch_failed(spec, e, fetched_at_ms),
+                outcome: TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms))
+                    .with_spans([fetch]),
                 features: String::new(),
             },
-            Ok(body) => WorkerReply {
-                outcome: TaskOutcome::computed(
-                    spec.index,
-                    fetched_at_ms,
-                    gilwall_core::task::timed_compute(&task_clock, &body, spec),
-                ),
-                features: String::from_utf8_lossy(&body).into_owned(),
-            },
+            Ok(body) => {
+                let (computed, cpu) = traced(&task_clock, Lane::Serial, || compute(&body, spec));
+                WorkerReply {
+                    outcome: TaskOutcome::computed(spec.index, Some(fetched_at_ms), computed)
+                        .with_spans([fetch, cpu]),
+                    features: String::from_utf8_lossy(&body).into_owned(),
+                }
+            }
         };
+        let encode_at_ms = task_clock.now_ms();
         let t0 = clock.now_ms();
         let encoded = serde_json::to_vec(&reply)?;
         let encode_ms = clock.now_ms() - t0;
         // The envelope by hand, so the reply is not encoded twice.
-        write!(stdout, "{{\"encode_ms\":{encode_ms},\"reply\":")?;
+        write!(
+            stdout,
+            "{{\"encode_ms\":{encode_ms},\"encode_at_ms\":{encode_at_ms},\"reply\":"
+        )?;
         stdout.write_all(&encoded)?;
         stdout.write_all(b"}\n")?;
         stdout.flush()?;

@@ -4,7 +4,8 @@
 use super::{PointCtx, PointRun};
 use crate::fetch::{blocking_client_with, blocking_fetch};
 use crate::machine::InstantClock;
-use gilwall_core::task::{Clock, TaskOutcome, TaskSpec, timed_compute};
+use gilwall_core::task::{Clock, TaskOutcome, TaskSpec, traced};
+use gilwall_core::timeline::{Lane, Span, SpanKind};
 
 /// Runs the point serially.
 pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
@@ -13,7 +14,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let outcomes = ctx
         .specs()
         .iter()
-        .map(|spec| blocking_task(&client, &clock, spec))
+        .map(|spec| blocking_task(&client, &clock, spec, Lane::Serial))
         .collect();
     Ok(PointRun {
         makespan_ms: clock.now_ms(),
@@ -21,19 +22,25 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     })
 }
 
-/// One task with a blocking fetch: the article's `prepare_feature_batch_serial`. Shared by the
-/// strategies whose tasks block a thread (serial, threads, and the worker processes).
+/// One task with a blocking fetch: the article's `prepare_feature_batch_serial`, its `fetch`
+/// and `cpu` spans on `lane`. Shared by the strategies whose tasks block a thread (serial,
+/// threads, and the worker processes).
 pub(crate) fn blocking_task(
     client: &reqwest::blocking::Client,
     clock: &InstantClock,
     spec: &TaskSpec,
+    lane: Lane,
 ) -> TaskOutcome {
+    let start = clock.now_ms();
     let body = blocking_fetch(client, &spec.url);
-    let fetched_at_ms = Some(clock.now_ms());
+    let fetched_at_ms = clock.now_ms();
+    let fetch = Span::new(SpanKind::Fetch, lane, start, fetched_at_ms);
     match body {
-        Err(e) => TaskOutcome::fetch_failed(spec, e, fetched_at_ms),
+        Err(e) => TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms)).with_spans([fetch]),
         Ok(body) => {
-            TaskOutcome::computed(spec.index, fetched_at_ms, timed_compute(clock, &body, spec))
+            let (computed, cpu) = traced(clock, lane, || gilwall_core::task::compute(&body, spec));
+            TaskOutcome::computed(spec.index, Some(fetched_at_ms), computed)
+                .with_spans([fetch, cpu])
         }
     }
 }
