@@ -13,9 +13,10 @@
 //! which (CI installs python3-venv where the interpreter lacks it; see .ci/run).
 
 mod binary;
+mod schema;
 
 use binary::{assert_usage_errors, gilwall};
-use gilwall_core::report::{JSON_SCHEMA, Point, Report, ReportRuntime};
+use gilwall_core::report::{Point, Report, ReportRuntime};
 use std::path::{Path, PathBuf};
 
 const IO_MS: f64 = 100.0;
@@ -78,12 +79,7 @@ fn python_asyncio_hits_the_wall_and_a_process_pool_gets_past_it_beside_gilwall()
     // The report is the shared format: it validates against the published schema, says it came
     // from Python, on which interpreter, and whether the GIL was on.
     let (py, value) = load(&py_json);
-    let schema: serde_json::Value = serde_json::from_str(JSON_SCHEMA).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let problems: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| e.to_string())
-        .collect();
+    let problems = schema::violations(&value);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(value["runtime"], "python");
     assert_eq!(py.runtime, ReportRuntime::Python);
