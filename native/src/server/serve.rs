@@ -137,10 +137,11 @@ pub(super) fn serve_until(
     runtime.block_on(async move {
         let listener = bind(addr).map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr().map_err(ServeError::Server)?;
+        let signalled = signalled();
         listening(local).map_err(ServeError::Announce)?;
         super::run(listener, config, async {
             tokio::select! {
-                () = signalled() => {}
+                () = signalled => {}
                 () = stop => {}
             }
         })
@@ -150,27 +151,37 @@ pub(super) fn serve_until(
 }
 
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM: the two ways people and service managers
-/// ask a server to stop.
-async fn signalled() {
+/// ask a server to stop. The handlers are registered when this is called, not when the future
+/// is first polled, so a signal sent the moment the server says it listens is not lost to the
+/// default action (which would kill it without a clean stop).
+fn signalled() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        // A handler that cannot be registered leaves that signal's default, which still ends
+        // the process.
+        let int = signal(SignalKind::interrupt()).ok();
+        let term = signal(SignalKind::terminate()).ok();
+        async fn next(signal: Option<Signal>) {
+            match signal {
+                Some(mut s) => {
+                    s.recv().await;
                 }
+                None => std::future::pending().await,
             }
-            // Without a SIGTERM handler its default still ends the process; Ctrl-C is still ours.
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+        }
+        async move {
+            tokio::select! {
+                () = next(int) => {}
+                () = next(term) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
