@@ -170,9 +170,12 @@ pub async fn run<R: Runner>(
         if recorder.repeats() == 0 {
             break;
         }
-        report
-            .points
-            .push(recorder.finish().map_err(R::Error::from)?);
+        let measured = recorder.finish().map_err(R::Error::from)?;
+        // A failed point being measured again keeps its place; a new one goes last.
+        match plan::report_point(&report, point) {
+            Some(i) => report.points[i] = measured,
+            None => report.points.push(measured),
+        }
         runner.event(Event::Point { report: &report })?;
     }
     if runner.stop_requested() {
@@ -186,7 +189,7 @@ mod tests {
     use super::*;
     use crate::calibrate::Calibration;
     use crate::kernel::Kernel;
-    use crate::report::{Machine, ReportRuntime};
+    use crate::report::{Machine, Point, ReportRuntime};
     use crate::strategy::Runtime;
     use crate::task::TaskOutcome;
 
@@ -328,6 +331,31 @@ mod tests {
         assert_eq!(out.points.len(), 4);
         assert_eq!(r.repeats_run, 1);
         assert_eq!(r.log[0], "prepare async 2");
+    }
+
+    #[test]
+    fn a_resumed_report_measures_its_failed_points_again_in_place() {
+        let p = plan(1, 0);
+        let mut r = runner();
+        r.fail_task = Some(1);
+        let failed = futures::executor::block_on(run(&p, report(), &mut r)).unwrap();
+        // Task 1 exists only at N = 2: those two points failed, the N = 1 ones did not.
+        let complete: Vec<bool> = failed.points.iter().map(Point::complete).collect();
+        assert_eq!(complete, [true, false, true, false]);
+        let mut r = runner();
+        let out = futures::executor::block_on(run(&p, failed, &mut r)).unwrap();
+        assert_eq!(r.repeats_run, 2);
+        assert_eq!(&r.log[..2], ["prepare serial 2", "run serial 2 0"]);
+        let order: Vec<(&str, u32)> = out
+            .points
+            .iter()
+            .map(|p| (p.strategy.as_str(), p.tasks))
+            .collect();
+        assert_eq!(
+            order,
+            [("serial", 1), ("serial", 2), ("async", 1), ("async", 2)]
+        );
+        assert!(out.points.iter().all(Point::complete));
     }
 
     #[test]

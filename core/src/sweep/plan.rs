@@ -156,17 +156,13 @@ impl Plan {
         (0..point.tasks).map(|i| self.task(i)).collect()
     }
 
-    /// The points `report` does not hold yet, in order: all of them for a fresh report, the rest
-    /// for one being resumed.
+    /// The points still to measure, in order: all of them for a fresh report; for one being
+    /// resumed, those it does not hold and those whose tasks failed (a failure measured how
+    /// fast things failed, not the work, so resuming measures it again).
     pub fn pending(&self, report: &Report) -> Vec<&PointPlan> {
         self.points
             .iter()
-            .filter(|q| {
-                !report
-                    .points
-                    .iter()
-                    .any(|p| p.strategy == q.strategy.as_str() && p.tasks == q.tasks)
-            })
+            .filter(|q| report_point(report, q).is_none_or(|p| !report.points[p].complete()))
             .collect()
     }
 
@@ -228,6 +224,14 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// Where `report` holds the point `q` plans, if it does.
+pub(crate) fn report_point(report: &Report, q: &PointPlan) -> Option<usize> {
+    report
+        .points
+        .iter()
+        .position(|p| p.strategy == q.strategy.as_str() && p.tasks == q.tasks)
 }
 
 #[cfg(test)]

@@ -72,8 +72,8 @@ pub struct RunArgs {
     /// sweep keeps what it measured. Without it the report goes to gilwall-results/last-run.json.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
-    /// Continue an interrupted sweep saved in FILE, measuring only the points it lacks (use the
-    /// same flags as the first run). The report is saved back into FILE unless --export-json
+    /// Continue an interrupted sweep saved in FILE, measuring only the points it lacks and those
+    /// whose tasks failed (use the same flags as the first run). The report is saved back into FILE unless --export-json
     /// names another.
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
@@ -211,11 +211,10 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     // Failed tasks make the run a failure, said last so it is what a reader sees; everything
     // measured is already saved above.
     if let Some(failed) = export::notes::failure_summary(&[&report]) {
-        let again = if args.resume.is_some() {
-            "; --resume keeps saved points as they are, so run without it to measure them anew"
-        } else {
-            ""
-        };
+        let again = format!(
+            "; --resume {} measures the failed points again",
+            save_to.display()
+        );
         let fix = if faults.any() {
             "The embedded server injected faults on purpose (--fail-rate, --drop-rate, \
              --malformed-rate); leave them out to measure the work"
