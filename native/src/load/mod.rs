@@ -261,6 +261,7 @@ fn ms(us: u64) -> f64 {
 }
 
 /// What one step measured.
+#[derive(Clone)]
 struct Tally {
     latency: Histogram<u64>,
     late: Histogram<u64>,
@@ -390,10 +391,15 @@ async fn step(
     watcher.abort();
     // An aborted task lets go of its tally only once it has been awaited.
     let _ = watcher.await;
-    let tally = Arc::try_unwrap(tally)
-        .ok()
-        .expect("every task holding the tally has ended");
-    tally.into_inner().unwrap_or_else(|p| p.into_inner())
+    // Every task holding the tally has ended (all were joined, the watcher awaited), so this
+    // is the last handle; a copy of the counts would do as well if it were not.
+    match Arc::try_unwrap(tally) {
+        Ok(t) => t.into_inner().unwrap_or_else(|p| p.into_inner()),
+        Err(shared) => {
+            let t = shared.lock().unwrap_or_else(|p| p.into_inner());
+            t.clone()
+        }
+    }
 }
 
 /// Sends one request and reads its answer.
