@@ -195,7 +195,7 @@ pub fn serve(
             gilwall_core::calibrate::calibrate(
                 config.kernel,
                 &body,
-                &crate::machine::InstantClock::new(),
+                &ThreadCpuClock,
                 crate::sweep::CALIBRATION_BUDGET_MS,
             )
             .with_context(|| format!("calibrating the {} kernel", config.kernel))?
@@ -237,6 +237,17 @@ pub fn serve(
     // channel closes.
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(result?)
+}
+
+/// The calling thread's CPU clock as a [`Clock`]: the app calibrates on it, so `cpu_ms` means
+/// CPU time even when the machine is busy at start-up (a wall clock, preempted, would count
+/// fewer iterations per ms, and every request would then do less work than asked).
+struct ThreadCpuClock;
+
+impl gilwall_core::task::Clock for ThreadCpuClock {
+    fn now_ms(&self) -> f64 {
+        crate::machine::thread_cpu_ms()
+    }
 }
 
 /// The shutdown signals of a standalone app: SIGINT or SIGTERM.
