@@ -108,9 +108,12 @@ fn async_tail_climbs_before_its_capacity_while_multicore_holds() {
 fn offered_more_than_it_can_serve_async_answers_no_faster_and_its_tail_passes_a_second() {
     let points = run(&options(&[StrategyId::Async], &[70.0], 5.0, 0.0));
     let p = &points[0];
+    // One thread serves at most 1000 / cpu req/s: 50 at the 20 ms asked; the app measures
+    // what each request's kernel took.
+    let one_thread = 1000.0 / p.cpu_measured_ms.expect("the app reports its CPU");
     assert!(
-        p.achieved_rps <= 55.0,
-        "async answered {:.1} req/s, past one thread's 50",
+        p.achieved_rps <= 55.0_f64.max(1.1 * one_thread) && p.achieved_rps < 0.85 * p.rate_rps,
+        "async answered {:.1} req/s, past one thread's {one_thread:.1}",
         p.achieved_rps
     );
     let p99 = p.latency_ms.unwrap().p99;
@@ -249,7 +252,7 @@ fn bad_load_flags_are_usage_errors_naming_the_flag() {
             "--rate auto needs a capacity",
         ),
         (vec!["--cpu-iters", "5"], "--cpu-iters is not for load"),
-        (vec!["--duration-s", "-1"], "--duration-s"),
+        (vec!["--duration-s=-1"], "--duration-s"),
         (vec!["--strategy", "serial"], "not an app strategy"),
         (vec!["--arrivals", "bursty"], "poisson or constant"),
         (
