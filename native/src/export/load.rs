@@ -56,7 +56,7 @@ impl Exporter for LoadCsv {
 }
 
 fn num(v: f64) -> String {
-    if v >= 100.0 {
+    if v >= 100.0 || v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.1}")
