@@ -19,6 +19,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod kernel;
 pub mod lesson;
+pub mod load;
 pub mod model;
 pub mod payload;
 pub mod report;

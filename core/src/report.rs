@@ -243,6 +243,10 @@ pub struct Report {
     pub title: Option<String>,
     /// The measured points, in the order they were measured.
     pub points: Vec<Point>,
+    /// Latency under load (`gilwall load`): one point per strategy and offered rate, in the
+    /// order measured. Absent from sweep reports; readers that predate it ignore it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_points: Vec<crate::load::LoadPoint>,
 }
 
 /// Why a report could not be loaded.
@@ -277,6 +281,14 @@ pub enum ReportError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A load point's value out of range.
+    #[error("load point {index}: {problem}")]
+    BadLoadPoint {
+        /// Index of the load point, from 0.
+        index: usize,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// Too many points.
     #[error("the report has {got} points; at most {MAX_POINTS} are read")]
     TooManyPoints {
@@ -296,6 +308,7 @@ impl Report {
             created_at,
             title: None,
             points: Vec::new(),
+            load_points: Vec::new(),
         }
     }
 
@@ -346,6 +359,15 @@ impl Report {
 
     /// Checks every point's values are in range.
     pub fn check(&self) -> Result<(), ReportError> {
+        if self.load_points.len() > MAX_POINTS {
+            return Err(ReportError::TooManyPoints {
+                got: self.load_points.len(),
+            });
+        }
+        for (index, p) in self.load_points.iter().enumerate() {
+            p.check()
+                .map_err(|problem| ReportError::BadLoadPoint { index, problem })?;
+        }
         if self.points.len() > MAX_POINTS {
             return Err(ReportError::TooManyPoints {
                 got: self.points.len(),

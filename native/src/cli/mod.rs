@@ -7,18 +7,22 @@
 //! several commands take, and the parsers that check their values, live in `args`. Nothing
 //! outside this module imports it.
 
+mod app;
 mod args;
 mod blog;
 mod calibrate;
+mod load;
 mod plot;
 mod python;
 mod run;
 mod serve;
 mod workshop;
 
+pub use app::AppArgs;
 pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
 pub use blog::BlogArgs;
 pub use calibrate::CalibrateArgs;
+pub use load::LoadArgs;
 pub use plot::PlotArgs;
 pub use python::PythonArgs;
 pub use run::{LAST_RUN, RunArgs};
@@ -88,6 +92,24 @@ pub enum Command {
     /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
     /// `gilwall workshop check [N]` checks the exercises in exercises/. See WORKSHOP.md.
     Workshop(WorkshopArgs),
+    /// Serve the article's app: GET /predict fetches features, computes, answers (one strategy).
+    ///
+    /// The feature-serving endpoint of the article as a real HTTP service, scheduled the way a
+    /// Python deployment would: async (FastAPI `async def` with the CPU inline), gil (gunicorn
+    /// threads under the GIL), threads (free-threaded Python), processes (gunicorn -w P on one
+    /// port), multicore (Go's net/http), async-rayon (run_in_executor to a pool). A bad query
+    /// gets 400 naming the parameter; past --max-in-flight requests get 503. Binds 127.0.0.1
+    /// unless --bind says otherwise; drive it with `gilwall load --url`, oha, wrk or k6.
+    App(Box<AppArgs>),
+    /// Drive the app open-loop at request rates, and set p50/p99 latency beside the model.
+    ///
+    /// Starts the feature server and `gilwall app` per strategy, then sends requests at each
+    /// --rate (Poisson by default) for --duration-s after --warmup-s, each at its intended time
+    /// whatever the ones before it did, and measures latency from that intended time (no
+    /// coordinated omission) in HDR histograms. Prints a table with each strategy's knee in
+    /// words, saves the report (load points), and writes CSV and an SVG chart on request.
+    /// Exits with code 1 when any request failed (a 503 from a full queue included).
+    Load(Box<LoadArgs>),
     /// (internal) A worker process of the `processes` strategy: reads tasks on stdin.
     #[command(hide = true)]
     Worker,
@@ -125,6 +147,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Plot(args) => plot::run(args),
         Command::Python(args) => python::run(*args),
         Command::Workshop(args) => workshop::run(args),
+        Command::App(args) => app::run(*args),
+        Command::Load(args) => load::run(*args),
         Command::Worker => crate::strategy::processes::worker_main(),
     }
 }

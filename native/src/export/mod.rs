@@ -8,6 +8,8 @@
 pub mod chart;
 pub mod csv;
 pub mod json;
+pub mod load;
+pub mod load_chart;
 pub mod markdown;
 pub mod notes;
 pub mod trace;

@@ -42,13 +42,8 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
                 TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms)).with_spans(trace.spans)
             }
             Ok(body) => {
-                // Wall time includes the wait for the lock; the thread's CPU clock does not.
-                let computed = task::timed(&clock, || {
-                    let asked = clock.now_ms();
-                    let mut guard = gil.lock();
-                    trace.waited(asked);
-                    compute_under_gil(&mut guard, &body, spec, slice, &mut trace)
-                });
+                let (computed, spans) = compute_holding(&gil, &clock, lane, &body, spec, slice);
+                trace.spans.extend(spans);
                 TaskOutcome::computed(i, Some(fetched_at_ms), computed).with_spans(trace.spans)
             }
         }
@@ -61,7 +56,38 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
 
 /// Iterations that take one switch interval here (at least 1).
 fn slice_iterations(ctx: &PointCtx) -> u64 {
-    ((ctx.switch_interval.as_secs_f64() * 1000.0 * ctx.plan.iters_per_ms) as u64).max(1)
+    slice_for(ctx.switch_interval, ctx.plan.iters_per_ms)
+}
+
+/// Iterations that take `switch_interval` at `iters_per_ms` (at least 1).
+pub(crate) fn slice_for(switch_interval: std::time::Duration, iters_per_ms: f64) -> u64 {
+    ((switch_interval.as_secs_f64() * 1000.0 * iters_per_ms) as u64).max(1)
+}
+
+/// A task's CPU half under the emulated GIL `gil`, timed, with its spans on `lane`: wait for
+/// the lock, then compute in slices of `slice` iterations, offering the lock after each. What
+/// this strategy's threads run, and what `gilwall app --strategy gil` runs per request.
+pub(crate) fn compute_holding(
+    gil: &Mutex<()>,
+    clock: &InstantClock,
+    lane: Lane,
+    body: &[u8],
+    spec: &TaskSpec,
+    slice: u64,
+) -> (task::Computed, Vec<Span>) {
+    let mut trace = Trace {
+        clock,
+        lane,
+        spans: Vec::new(),
+    };
+    // Wall time includes the wait for the lock; the thread's CPU clock does not.
+    let computed = task::timed(clock, || {
+        let asked = clock.now_ms();
+        let mut guard = gil.lock();
+        trace.waited(asked);
+        compute_under_gil(&mut guard, body, spec, slice, &mut trace)
+    });
+    (computed, trace.spans)
 }
 
 /// One task's spans as its thread records them, on the repeat's clock.

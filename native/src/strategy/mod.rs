@@ -15,7 +15,7 @@
 
 mod async_;
 mod async_rayon;
-mod gil;
+pub(crate) mod gil;
 mod multicore;
 pub mod processes;
 mod serial;

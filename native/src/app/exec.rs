@@ -1,0 +1,162 @@
+//! How each app strategy runs one request: the article's task body (fetch → kernel) from core,
+//! scheduled the way the deployment it mirrors schedules it.
+//!
+//! - `async`, `multicore`, and each `processes` worker: core's [`run_task`] inline in the
+//!   handler. On a current-thread runtime that is FastAPI's `async def` doing CPU work: the
+//!   kernel holds the one event loop, and every other request — its fetch's answer, even its
+//!   accept — waits. On the multi-thread runtime it is Go's net/http: a handler per core.
+//! - `threads` and `gil`: a pool of OS threads fed through a queue, each doing a blocking fetch
+//!   and then the kernel — gunicorn's threaded workers; under `gil` the kernel runs in slices
+//!   holding one lock handed over every switch interval, as CPython's GIL is
+//!   ([`crate::strategy::gil`]).
+//! - `async-rayon`: the fetch on the event loop, the kernel sent to a rayon pool of one thread
+//!   per core and awaited — `loop.run_in_executor(pool, …)`.
+
+use super::AppConfig;
+use crate::fetch::{AsyncFetcher, blocking_client_with, blocking_fetch};
+use crate::machine::InstantClock;
+use anyhow::Result;
+use gilwall_core::StrategyId;
+use gilwall_core::task::{Fetcher, TaskOutcome, TaskSpec, run_task, timed_compute};
+use gilwall_core::timeline::Lane;
+use parking_lot::Mutex;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// One request handed to a pool thread, and where its outcome goes.
+pub(super) struct Job {
+    spec: TaskSpec,
+    reply: tokio::sync::oneshot::Sender<TaskOutcome>,
+}
+
+/// A strategy's executor, shared by every request.
+pub(super) enum Exec {
+    /// Fetch and compute in the handler, on whatever runtime serves it.
+    Inline(AsyncFetcher),
+    /// A pool of threads doing blocking fetches and the kernel (under a GIL or not).
+    Pool(mpsc::Sender<Job>),
+    /// Fetch in the handler, compute on a rayon pool.
+    Rayon(AsyncFetcher, rayon::ThreadPool),
+}
+
+impl Exec {
+    /// Starts what `config`'s strategy needs (its threads, its pool).
+    pub(super) fn start(config: &AppConfig) -> Result<Exec> {
+        let timeout = Duration::from_millis(config.timeout_ms);
+        Ok(match config.strategy {
+            StrategyId::Threads | StrategyId::Gil => {
+                let (tx, rx) = mpsc::channel::<Job>();
+                let rx = Arc::new(Mutex::new(rx));
+                let gil = (config.strategy == StrategyId::Gil).then(|| Arc::new(Mutex::new(())));
+                let iters_per_ms = config.calibration.map_or(1.0, |c| c.iters_per_ms);
+                let slice = crate::strategy::gil::slice_for(
+                    Duration::from_secs_f64(config.switch_interval_ms / 1000.0),
+                    iters_per_ms,
+                );
+                for k in 0..config.workers {
+                    let (rx, gil) = (rx.clone(), gil.clone());
+                    std::thread::Builder::new()
+                        .name(format!("gilwall-app-{k}"))
+                        .spawn(move || pool_thread(k, &rx, gil.as_deref(), slice, timeout))?;
+                }
+                Exec::Pool(tx)
+            }
+            StrategyId::AsyncRayon => Exec::Rayon(
+                AsyncFetcher::new(timeout)?,
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(crate::machine::cores() as usize)
+                    .thread_name(|k| format!("gilwall-app-rayon-{k}"))
+                    .build()?,
+            ),
+            _ => Exec::Inline(AsyncFetcher::new(timeout)?),
+        })
+    }
+
+    /// Runs one request's task: fetch, then the kernel.
+    pub(super) async fn run(&self, spec: TaskSpec) -> TaskOutcome {
+        let clock = InstantClock::new();
+        match self {
+            Exec::Inline(fetcher) => run_task(fetcher, &clock, &spec).await,
+            Exec::Pool(tx) => {
+                let index = spec.index;
+                let (reply, outcome) = tokio::sync::oneshot::channel();
+                if tx.send(Job { spec, reply }).is_err() {
+                    return TaskOutcome::failed(index, "the app's threads are gone".into(), None);
+                }
+                outcome.await.unwrap_or_else(|_| {
+                    TaskOutcome::failed(
+                        index,
+                        "a thread of the app dropped the request".into(),
+                        None,
+                    )
+                })
+            }
+            Exec::Rayon(fetcher, pool) => {
+                let body = match fetcher.fetch(&spec.url).await {
+                    Ok(b) => b,
+                    Err(e) => return TaskOutcome::fetch_failed(&spec, e, None),
+                };
+                let index = spec.index;
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                pool.spawn(move || {
+                    // The receiver is gone only if the client hung up; nothing to tell then.
+                    let _ = tx.send(timed_compute(&clock, &body, &spec));
+                });
+                match rx.await {
+                    Ok(computed) => TaskOutcome::computed(index, None, computed),
+                    Err(_) => {
+                        TaskOutcome::failed(index, "the CPU pool dropped the task".into(), None)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One pool thread: take the next request, fetch with a blocking client (the GIL is released
+/// around socket I/O), compute — under the GIL where there is one — and answer.
+fn pool_thread(
+    k: u32,
+    rx: &Mutex<mpsc::Receiver<Job>>,
+    gil: Option<&Mutex<()>>,
+    slice: u64,
+    timeout: Duration,
+) {
+    // Built on this thread, never inside the async runtime (a blocking client must not be).
+    let client = match blocking_client_with(timeout, false) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: the app's thread {k} cannot build its HTTP client: {e:#}");
+            return;
+        }
+    };
+    let clock = InstantClock::new();
+    loop {
+        // Hold the queue's lock only to take one job; the channel closes with the app.
+        let job = rx.lock().recv();
+        let Ok(Job { spec, reply }) = job else { return };
+        let outcome = match blocking_fetch(&client, &spec.url) {
+            Err(e) => TaskOutcome::fetch_failed(&spec, e, None),
+            Ok(body) => {
+                let computed = match gil {
+                    Some(gil) => {
+                        crate::strategy::gil::compute_holding(
+                            gil,
+                            &clock,
+                            Lane::Thread(k),
+                            &body,
+                            &spec,
+                            slice,
+                        )
+                        .0
+                    }
+                    None => timed_compute(&clock, &body, &spec),
+                };
+                TaskOutcome::computed(spec.index, None, computed)
+            }
+        };
+        // The handler is gone only if its client hung up.
+        let _ = reply.send(outcome);
+    }
+}
