@@ -150,8 +150,19 @@ fn below_capacity_every_strategy_median_follows_the_model() {
     }
 }
 
+/// A `gilwall app` this test started, killed when dropped, so a failed assertion leaves no
+/// server behind.
+struct App(std::process::Child);
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `gilwall app` with `args` on a free loopback port; returns it and its base URL.
-fn start_app(args: &[&str]) -> (std::process::Child, String) {
+fn start_app(args: &[&str]) -> (App, String) {
     let mut child = Command::new(exe())
         .args(["app", "--port", "0"])
         .args(args)
@@ -160,10 +171,10 @@ fn start_app(args: &[&str]) -> (std::process::Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("gilwall app starts");
+    let stdout = child.stdout.take().unwrap();
+    let child = App(child);
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -175,7 +186,7 @@ fn start_app(args: &[&str]) -> (std::process::Child, String) {
 
 #[test]
 fn the_app_names_bad_parameters_refuses_excess_with_503_and_survives() {
-    let (mut app, url) = start_app(&[
+    let (_app, url) = start_app(&[
         "--strategy",
         "async",
         "--io-ms",
@@ -240,8 +251,6 @@ fn the_app_names_bad_parameters_refuses_excess_with_503_and_survives() {
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["strategy"], "async");
     assert!(v["checksum"].is_string());
-    app.kill().unwrap();
-    app.wait().unwrap();
 }
 
 #[test]
