@@ -213,6 +213,22 @@ pub fn build_report(
         if strategy != GoStrategy::GoroutinesAsWritten {
             point.cpu_measured_ms = p.cpu_measured_ms;
             point.cpu_clock = p.cpu_measured_ms.map(|_| CpuClock::Thread);
+            // The model at the CPU the kernels took (the companion reports their median), so
+            // a slow machine is told apart from a slow schedule, as for gilwall's points.
+            if let (Some(cpu), true) = (p.cpu_measured_ms, point.complete()) {
+                let at = model::predict(
+                    strategy.model_strategy(),
+                    ModelInput {
+                        tasks: p.tasks,
+                        io_ms: p.io_ms,
+                        cpu_ms: cpu,
+                        pool: p.tasks,
+                        cores: out.gomaxprocs.max(1),
+                        fetch_limit: None,
+                    },
+                );
+                point.set_model_at_measured(at);
+            }
         }
         point.checksum = p.checksum.clone();
         point.all_failed = p.errors > 0 && p.errors >= u64::from(p.goroutines) * repeats;
