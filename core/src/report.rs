@@ -35,6 +35,8 @@ pub enum ReportRuntime {
     Browser,
     /// The Python companion that runs the article's own strategies.
     Python,
+    /// The Go companion that runs the article's Go strategies (`gilwall go`).
+    Go,
 }
 
 /// The machine a report was measured on.
@@ -51,12 +53,15 @@ pub struct Machine {
     /// The browser's user agent (browser reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
-    /// The interpreter's version (Python reports).
+    /// The interpreter's version (Python reports), or the Go toolchain's (Go reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interpreter: Option<String>,
     /// Whether the interpreter's GIL was enabled (Python reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gil_enabled: Option<bool>,
+    /// Go's `GOMAXPROCS`: how many threads run goroutines at once (Go reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gomaxprocs: Option<u32>,
 }
 
 /// One measured point: a strategy at one task count.

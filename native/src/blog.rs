@@ -6,6 +6,7 @@
 //! Points with failed tasks are written too, shown as failures and left out of the verdicts
 //! and charts; the caller learns which failed, to say so and fail.
 
+use crate::companions;
 use crate::export::{self, Exporter, chart::Chart, json::Json, markdown::Markdown};
 use crate::sweep::Bench;
 use anyhow::{Context, Result};
@@ -95,6 +96,9 @@ pub struct BlogConfig {
     pub cpu_ratio: f64,
     /// Where to write.
     pub out: PathBuf,
+    /// The article's own runtimes (CPython, Go) to measure beside gilwall's strategies, taking
+    /// turns at each N (`--with python,go`); none by default, so the default blog stays fast.
+    pub with: companions::WithRuntimes,
 }
 
 /// What [`run`] wrote, and what failed while measuring it.
@@ -130,8 +134,22 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
         repeats: config.repeats,
         ..SweepSpec::default()
     };
-    let io_only = bench.run(&sweep(false), progress, |_| Ok(()))?;
-    let with_cpu = bench.run(&sweep(true), progress, |_| Ok(()))?;
+    // With the real runtimes, each N is measured by all in turns; without, two plain sweeps.
+    let (io_only, with_cpu, real) = if config.with.is_empty() {
+        let io_only = bench.run(&sweep(false), progress, |_| Ok(()))?;
+        let with_cpu = bench.run(&sweep(true), progress, |_| Ok(()))?;
+        (io_only, with_cpu, Vec::new())
+    } else {
+        let m = companions::take_turns(
+            bench,
+            &config.with,
+            &sweep(false),
+            &sweep(true),
+            config.cpu_ratio * config.io_ms,
+            progress,
+        )?;
+        (m.io_only, m.with_cpu, m.real)
+    };
 
     let mut written = Vec::new();
     let mut index = String::from("# gilwall blog: the article's experiments\n\n");
@@ -161,6 +179,13 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
             );
         }
         let base = config.out.join(e.slug);
+        // The real runtimes' points with this experiment's schedules share its chart and table.
+        let mut shown = vec![report.clone()];
+        shown.extend(
+            real.iter()
+                .map(|r| companions::for_series(r, e.series))
+                .filter(|r| !r.points.is_empty()),
+        );
         let files = [
             (
                 base.with_extension("json"),
@@ -171,23 +196,31 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
                 Chart {
                     title: e.title.to_string(),
                 }
-                .export(std::slice::from_ref(&report))?,
+                .export(&shown)?,
             ),
             (
                 base.with_extension("md"),
-                with_lesson(e, Markdown.export(std::slice::from_ref(&report))?),
+                with_lesson(e, Markdown.export(&shown)?),
             ),
         ];
         for (path, bytes) in &files {
             export::write(path, bytes)?;
+        }
+        for r in &shown[1..] {
+            let path = config
+                .out
+                .join(format!("{}-{}.json", e.slug, companions::suffix(r)));
+            export::write(&path, &Json.export(std::slice::from_ref(r))?)?;
         }
         writeln!(
             index,
             "## {}\n\n{}\n\n![{}]({}.svg)\n",
             e.title, e.lesson, e.title, e.slug
         )?;
-        index.push_str(&crate::export::markdown::summary(&report));
-        index.push('\n');
+        for r in &shown {
+            index.push_str(&crate::export::markdown::summary(r));
+            index.push('\n');
+        }
         written.push(files[1].0.clone());
     }
     let index_path = config.out.join("index.md");
@@ -204,9 +237,11 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
             .collect(),
         ..with_cpu.clone()
     };
+    let mut all: Vec<&Report> = vec![&measured];
+    all.extend(&real);
     Ok(Written {
         files: written,
-        failed: export::notes::failure_summary(&[&measured]),
+        failed: export::notes::failure_summary(&all),
     })
 }
 

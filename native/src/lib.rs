@@ -4,8 +4,10 @@
 pub mod app;
 pub mod blog;
 pub mod cli;
+pub mod companions;
 pub mod export;
 pub mod fetch;
+pub mod go;
 pub mod interrupt;
 pub mod lifeline;
 pub mod load;

@@ -110,6 +110,32 @@ pub fn raise_open_files_limit() -> u64 {
     lim.rlim_cur
 }
 
+/// Whether this process runs as root, and so may install packages with apt-get (the Go
+/// toolchain, a free-threaded CPython's build dependencies).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid takes nothing and cannot fail.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::geteuid() == 0
+    }
+}
+
+/// Where gilwall keeps what it builds once and reuses (the Go companion, a free-threaded
+/// CPython): `$XDG_CACHE_HOME/gilwall`, else `~/.cache/gilwall`, else a folder in the system's
+/// temporary directory.
+pub fn cache_dir() -> std::path::PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".cache"))
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("gilwall")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,10 +17,12 @@
 //! [`PythonError`] says what is wrong in the options' words, which the CLI says in its flags'.
 
 mod companion;
+pub mod free_threaded;
 mod venv;
 
 pub use companion::{
-    PyOutput, PyPoint, PyStrategy, build_report, compare_sweeps, model_strategy, side_by_side,
+    PyOutput, PyPoint, PyStrategy, build_report, builds_side_by_side, compare_sweeps,
+    model_strategy, side_by_side,
 };
 
 use crate::export::{self, Exporter, Exports, json::Json};
@@ -41,6 +43,11 @@ pub use venv::{MIN_PYTHON, PythonEnv, REQUIREMENTS, SCRIPT};
 pub const DEFAULT_JSON: &str = "gilwall-results/python.json";
 /// Where gilwall's comparison report goes unless the caller names another file.
 pub const DEFAULT_COMPARE_JSON: &str = "gilwall-results/python-compare-native.json";
+/// Where the free-threaded build's report goes unless the caller names another file.
+pub const DEFAULT_FREE_THREADED_JSON: &str = "gilwall-results/python-free-threaded.json";
+/// Where the GIL build's report goes, compared with the free-threaded build's, unless the
+/// caller names another file.
+pub const DEFAULT_COMPARE_GIL_JSON: &str = "gilwall-results/python-compare-gil.json";
 
 /// What to run and where to write it: one sweep of the companion's strategies over task counts.
 #[derive(Debug, Clone)]
@@ -57,19 +64,27 @@ pub struct PythonOptions {
     /// Measured runs per point; the median is reported.
     pub repeats: u32,
     /// Also run the gilwall strategies with the same schedules, taking turns with Python at
-    /// each N.
+    /// each N; with `free_threaded`, the GIL build (`python`) instead, taking turns with the
+    /// free-threaded one.
     pub compare: bool,
-    /// The interpreter that makes the virtual environment.
+    /// The interpreter with the GIL that makes the virtual environment.
     pub python: OsString,
-    /// Where the virtual environment lives (made once, then reused).
+    /// Where the virtual environment lives (made once, then reused); a free-threaded build's
+    /// is beside it, named with `-free-threaded`.
     pub venv: PathBuf,
+    /// Run on a free-threaded CPython: `Some(None)` finds or builds one, `Some(Some(path))`
+    /// uses that one (it must be free-threaded); `None` runs `python` alone.
+    pub free_threaded: Option<Option<OsString>>,
+    /// Where a free-threaded build is kept (built once, then reused).
+    pub cache: PathBuf,
     /// An httpbin-compatible server to use instead of the embedded one.
     pub url: Option<String>,
     /// The report's and chart's title; one naming the interpreter and workload otherwise.
     pub title: Option<String>,
     /// Where Python's report goes (`-` is stdout); [`DEFAULT_JSON`] is the usual place.
     pub export_json: PathBuf,
-    /// Where gilwall's report goes with `compare`; [`DEFAULT_COMPARE_JSON`] is the usual place.
+    /// Where the compared report goes with `compare`: gilwall's ([`DEFAULT_COMPARE_JSON`]), or
+    /// the GIL build's with `free_threaded` ([`DEFAULT_COMPARE_GIL_JSON`]).
     pub compare_json: PathBuf,
     /// CSV, Markdown and the chart; with `compare` they hold gilwall's points too.
     pub exports: Exports,
@@ -138,6 +153,33 @@ pub enum PythonError {
         /// Its (major, minor) version.
         version: (u32, u32),
     },
+    /// The interpreter given for the free-threaded run has the GIL built in.
+    #[error(
+        "{python} is not a free-threaded build (its Py_GIL_DISABLED is not set); leave          `free_threaded` empty to find or build one, or name a python3.13t"
+    )]
+    NotFreeThreaded {
+        /// The interpreter, as given.
+        python: String,
+    },
+    /// No free-threaded interpreter is here and none can be built here (not root, no network
+    /// to the Debian archive); the build script's own words.
+    #[error("no free-threaded CPython here, and none can be built: {reason}")]
+    CannotBuild {
+        /// Why, as the build script said it.
+        reason: String,
+    },
+    /// The build of a free-threaded interpreter started and failed.
+    #[error(
+        "building a free-threaded CPython failed: {reason}
+the build script is {}; run it          again to retry (it reuses what it downloaded)",
+        script.display()
+    )]
+    BuildFailed {
+        /// The script that was run.
+        script: PathBuf,
+        /// Its last words.
+        reason: String,
+    },
 }
 
 impl PythonOptions {
@@ -183,7 +225,25 @@ pub fn run(options: &PythonOptions) -> Result<()> {
         }
         .into());
     }
-    let env = venv::ensure(&options.python, &options.venv)?;
+    // With `free_threaded` the free-threaded build runs first (its report is the main one),
+    // and with `compare` the GIL build takes turns with it; otherwise the GIL build alone, and
+    // with `compare` gilwall's twins.
+    let gil_env = || venv::ensure(&options.python, &options.venv);
+    let (env, gil_build) = match &options.free_threaded {
+        Some(explicit) => {
+            let python = free_threaded::find_or_build(explicit.as_deref(), &options.cache)?;
+            let mut dir = options.venv.clone().into_os_string();
+            dir.push("-free-threaded");
+            let env = venv::ensure(&python, &PathBuf::from(dir))?;
+            let gil = if options.compare {
+                Some(gil_env()?)
+            } else {
+                None
+            };
+            (env, gil)
+        }
+        None => (gil_env()?, None),
+    };
     let bench = Bench::start(options.url.as_deref(), ServerConfig::default())?;
 
     let names: Vec<&str> = strategies.iter().map(|s| s.as_str()).collect();
@@ -192,37 +252,35 @@ pub fn run(options: &PythonOptions) -> Result<()> {
         names.join(", "),
         options.tasks,
         bench.url(),
-        if options.compare {
-            ", each N followed by gilwall's strategies with the same schedules"
-        } else {
-            ""
+        match (&gil_build, options.compare) {
+            (Some(_), _) => ", the free-threaded build and the GIL build taking turns at each N",
+            (None, true) => ", each N followed by gilwall's strategies with the same schedules",
+            (None, false) => "",
         }
     );
-    // With `compare`, Python and gilwall take turns at each N, so a change in the load of this
+    // With `compare`, the two sides take turns at each N, so a change in the load of this
     // shared machine during the run falls on both alike instead of on whichever ran second.
     let mut python: Option<PyOutput> = None;
+    let mut with_gil: Option<PyOutput> = None;
     let mut native: Option<Report> = None;
-    for &n in &options.tasks {
-        let out = run_companion(
-            &env,
+    let run_once = |env: &PythonEnv, n: u32| {
+        run_companion(
+            env,
             bench.url(),
             &names,
             n,
             options.io_ms,
             cpu_ms,
             options.repeats,
-        )?;
+        )
+    };
+    for &n in &options.tasks {
+        let out = run_once(&env, n)?;
         let gil = out.gil_enabled;
-        match python.as_mut() {
-            Some(p) => {
-                // An extension imported later can turn the GIL back on; if it was on for any
-                // run, the report says so.
-                p.gil_enabled |= out.gil_enabled;
-                p.points.extend(out.points);
-            }
-            None => python = Some(out),
-        }
-        if options.compare {
+        merge(&mut python, out);
+        if let Some(gil_env) = &gil_build {
+            merge(&mut with_gil, run_once(gil_env, n)?);
+        } else if options.compare {
             let sweeps = compare_sweeps(
                 &strategies,
                 gil,
@@ -242,24 +300,36 @@ pub fn run(options: &PythonOptions) -> Result<()> {
     }
     let parsed = python.context("no task count to run")?;
     let gil_enabled = parsed.gil_enabled;
-    let title = options.title.clone().unwrap_or_else(|| {
+    if options.free_threaded.is_some() && gil_enabled {
+        eprintln!(
+            "gilwall python: warning: {} is a free-threaded build, but the GIL was on during the \
+             run: an extension module that does not declare itself free-threading-safe turned \
+             it back on at import. Its thread pool is measured under the GIL; run with \
+             PYTHON_GIL=0 in the environment to keep it off",
+            parsed.interpreter
+        );
+    }
+    let title_of = |p: &PyOutput| {
         format!(
             "{} (GIL {}): {} ms fetch + {} ms CPU per task",
-            parsed.interpreter,
-            if gil_enabled { "on" } else { "off" },
+            p.interpreter,
+            if p.gil_enabled { "on" } else { "off" },
             options.io_ms,
             cpu_ms
         )
-    });
-    eprintln!(
-        "gilwall python: {}, GIL {}, switch interval {} ms, process start method {}, {:.0} \
-         iterations of the article's loop per ms",
-        parsed.interpreter,
-        if gil_enabled { "on" } else { "off" },
-        parsed.switch_interval_ms,
-        parsed.start_method,
-        parsed.iters_per_ms
-    );
+    };
+    let title = options.title.clone().unwrap_or_else(|| title_of(&parsed));
+    for p in std::iter::once(&parsed).chain(&with_gil) {
+        eprintln!(
+            "gilwall python: {}, GIL {}, switch interval {} ms, process start method {}, {:.0} \
+             iterations of the article's loop per ms",
+            p.interpreter,
+            if p.gil_enabled { "on" } else { "off" },
+            p.switch_interval_ms,
+            p.start_method,
+            p.iters_per_ms
+        );
+    }
     let report = build_report(
         parsed,
         bench.cores(),
@@ -275,22 +345,51 @@ pub fn run(options: &PythonOptions) -> Result<()> {
         ));
         n
     });
-    if let Some(n) = &native {
+    let compared = match with_gil {
+        Some(out) => {
+            let title = title_of(&out);
+            Some(build_report(
+                out,
+                bench.cores(),
+                machine::now_rfc3339(),
+                Some(title),
+            )?)
+        }
+        None => native,
+    };
+    if let Some(n) = &compared {
         let path = &options.compare_json;
         export::write(path, &Json.export(std::slice::from_ref(n))?)?;
-        eprintln!("wrote gilwall's report to {}", path.display());
+        eprintln!(
+            "wrote the {} report to {}",
+            if gil_build.is_some() {
+                "GIL build's"
+            } else {
+                "gilwall"
+            },
+            path.display()
+        );
     }
 
-    let beside = native.as_ref().map(|n| side_by_side(&report, n));
+    let beside = compared.as_ref().map(|n| {
+        if gil_build.is_some() {
+            builds_side_by_side(&report, n)
+        } else {
+            side_by_side(&report, n)
+        }
+    });
     let mut summary = export::markdown::summary(&report);
     if let Some(table) = &beside {
-        summary.push_str(
-            "\nPython beside gilwall: same schedules, same server, taking turns at each N:\n\n",
-        );
+        summary.push_str(if gil_build.is_some() {
+            "\nThe free-threaded build beside the GIL build: same script, same server, taking \
+             turns at each N:\n\n"
+        } else {
+            "\nPython beside gilwall: same schedules, same server, taking turns at each N:\n\n"
+        });
         summary.push_str(table);
     }
     let mut charted = vec![report];
-    charted.extend(native);
+    charted.extend(compared);
     let exports = &options.exports;
     exports.write(&charted, title, beside.as_deref())?;
     let json_to_stdout = export::is_stdout(json_path);
@@ -309,6 +408,49 @@ pub fn run(options: &PythonOptions) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Adds one task count's output to what the runs so far measured.
+fn merge(all: &mut Option<PyOutput>, out: PyOutput) {
+    match all.as_mut() {
+        Some(p) => {
+            // An extension imported later can turn the GIL back on; if it was on for any run,
+            // the report says so.
+            p.gil_enabled |= out.gil_enabled;
+            p.points.extend(out.points);
+        }
+        None => *all = Some(out),
+    }
+}
+
+/// The Python companion in its environment, ready to run at any N (for `gilwall blog --with
+/// python`, which takes turns with gilwall's strategies itself).
+#[derive(Debug, Clone)]
+pub struct Companion {
+    env: PythonEnv,
+}
+
+impl Companion {
+    /// Makes (or reuses) the virtual environment at `venv` with `python`.
+    pub fn start(python: &std::ffi::OsStr, venv: &std::path::Path) -> Result<Companion> {
+        Ok(Companion {
+            env: venv::ensure(python, venv)?,
+        })
+    }
+
+    /// Runs `strategies` once at `tasks` against `url` and reads what the script printed.
+    pub fn measure(
+        &self,
+        url: &str,
+        strategies: &[PyStrategy],
+        tasks: u32,
+        io_ms: f64,
+        cpu_ms: f64,
+        repeats: u32,
+    ) -> Result<PyOutput> {
+        let names: Vec<&str> = strategies.iter().map(|s| s.as_str()).collect();
+        run_companion(&self.env, url, &names, tasks, io_ms, cpu_ms, repeats)
+    }
 }
 
 /// Runs the companion script once, at one task count, and reads what it printed.

@@ -4,10 +4,13 @@
 use super::args::{parse_cpu_ratio, parse_io_ms, parse_repeats, parse_tasks, parse_url};
 use super::progress_bar;
 use crate::blog::{self, BlogConfig};
+use crate::companions::WithRuntimes;
+use crate::machine;
 use crate::server::ServerConfig;
 use crate::sweep::Bench;
 use anyhow::Result;
 use clap::Args;
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Options of `gilwall blog`.
@@ -31,6 +34,33 @@ pub struct BlogArgs {
     /// Use this httpbin-compatible server instead of the embedded one.
     #[arg(long, value_parser = parse_url, value_name = "URL")]
     pub url: Option<String>,
+    /// Also measure the article's own runtimes, comma-separated: python (the Python companion,
+    /// as `gilwall python` runs it), go (the Go companion, as `gilwall go` builds it). Each N
+    /// is measured by gilwall and them in turns; their curves join each step's chart and table.
+    #[arg(long = "with", value_delimiter = ',', value_enum, value_name = "LIST")]
+    pub with: Vec<RealRuntime>,
+    /// With --with python: the interpreter that makes the companion's virtual environment.
+    #[arg(long, default_value = "python3", value_name = "PATH")]
+    pub python: OsString,
+    /// With --with python: where the companion's virtual environment lives.
+    #[arg(
+        long,
+        default_value = "gilwall-results/python-venv",
+        value_name = "DIR"
+    )]
+    pub venv: PathBuf,
+    /// With --with go: the Go toolchain's go command (default: found, or installed as root).
+    #[arg(long, value_name = "PATH")]
+    pub go: Option<OsString>,
+}
+
+/// One of the article's own runtimes `blog` can measure beside gilwall's strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RealRuntime {
+    /// CPython, through the Python companion.
+    Python,
+    /// Go, through the Go companion.
+    Go,
 }
 
 /// Runs `gilwall blog`.
@@ -42,6 +72,16 @@ pub(super) fn run(args: BlogArgs) -> Result<()> {
         repeats: args.repeats,
         cpu_ratio: args.cpu_ratio,
         out: args.out.clone(),
+        with: WithRuntimes {
+            python: args
+                .with
+                .contains(&RealRuntime::Python)
+                .then(|| (args.python.clone(), args.venv.clone())),
+            go: args
+                .with
+                .contains(&RealRuntime::Go)
+                .then(|| (args.go.clone(), machine::cache_dir())),
+        },
     };
     eprintln!(
         "gilwall blog: the article's experiments with a {} ms fetch and CPU at {} × the fetch, N = {:?}",

@@ -2,7 +2,7 @@
 //! usage error that makes the binary exit with code 2, and the progress bar long commands share.
 //!
 //! Each command's flags live in a module of their own (`run`, `blog`, `plot`, `serve`,
-//! `calibrate`, `python`, `workshop`), which maps them onto the typed options of the library
+//! `calibrate`, `python`, `go`, `workshop`), which maps them onto the typed options of the library
 //! module that does the work and says that module's errors in the flags' names; flag groups that
 //! several commands take, and the parsers that check their values, live in `args`. Nothing
 //! outside this module imports it.
@@ -11,6 +11,7 @@ mod app;
 mod args;
 mod blog;
 mod calibrate;
+mod go;
 mod load;
 mod plot;
 mod python;
@@ -22,6 +23,7 @@ pub use app::AppArgs;
 pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
 pub use blog::BlogArgs;
 pub use calibrate::CalibrateArgs;
+pub use go::GoArgs;
 pub use load::LoadArgs;
 pub use plot::PlotArgs;
 pub use python::PythonArgs;
@@ -87,6 +89,15 @@ pub enum Command {
     /// interpreter's version and whether its GIL was on. --compare also runs the gilwall
     /// strategies with the same schedules and prints both efficiencies at every N.
     Python(Box<PythonArgs>),
+    /// Run the article's own Go strategies against gilwall's server, beside gilwall's.
+    ///
+    /// Builds a small Go program of gilwall's (once, into ~/.cache/gilwall) with the machine's Go
+    /// toolchain (installing Debian's golang-go when run as root and none is there), runs serial
+    /// and one goroutine per task with a WaitGroup, the CPU kernel calibrated in Go and its
+    /// result kept, and writes the shared report with runtime "go" and GOMAXPROCS. --as-written
+    /// also runs the article's loop as written, whose unused result the compiler deletes;
+    /// --compare also runs gilwall's serial, async and multicore at every N.
+    Go(Box<GoArgs>),
     /// The workshop: lessons that walk the article (run, predict, discuss), and exercises.
     ///
     /// `gilwall workshop` lists the lessons; `gilwall workshop 3` runs lesson 3;
@@ -146,6 +157,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Blog(args) => blog::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Python(args) => python::run(*args),
+        Command::Go(args) => go::run(*args),
         Command::Workshop(args) => workshop::run(args),
         Command::App(args) => app::run(*args),
         Command::Load(args) => load::run(*args),

@@ -7,6 +7,7 @@
 
 use super::UsageError;
 use super::args::{CpuArgs, ExportArgs, parse_io_ms, parse_repeats, parse_tasks, parse_url};
+use crate::machine;
 use crate::python::{self, PyStrategy, PythonError, PythonOptions};
 use anyhow::{Result, anyhow};
 use clap::Args;
@@ -54,12 +55,23 @@ pub struct PythonArgs {
     #[arg(long, default_value_t = 1, value_parser = parse_repeats, value_name = "N")]
     pub repeats: u32,
     /// Also run the gilwall strategies with the same schedules, taking turns with Python at each
-    /// N, and print both efficiencies side by side at every N.
+    /// N, and print both efficiencies side by side at every N. With --free-threaded: run the
+    /// GIL build (python3) and the free-threaded build in turns instead, so one chart holds both.
     #[arg(long)]
     pub compare: bool,
-    /// The Python interpreter that makes the virtual environment.
-    #[arg(long, default_value = "python3", value_name = "PATH")]
-    pub python: OsString,
+    /// Run on a free-threaded CPython (the article's step 5, 3.13t): --python if given (it must
+    /// be one), else python3.13t or python3.14t on PATH, else the one built before in
+    /// ~/.cache/gilwall; else build one there from Debian trixie's python3.13 source package
+    /// (once; about 8 minutes on 2 idle cores; needs root and the Debian archive).
+    #[arg(long)]
+    pub free_threaded: bool,
+    /// The Python interpreter that makes the virtual environment (default python3); with
+    /// --free-threaded, the free-threaded one, and --compare's GIL build is python3.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<OsString>,
+    /// Where a free-threaded build is kept (default: ~/.cache/gilwall).
+    #[arg(long, value_name = "DIR", requires = "free_threaded")]
+    pub cache: Option<PathBuf>,
     /// Where the virtual environment lives (made once, then reused).
     #[arg(
         long,
@@ -74,11 +86,12 @@ pub struct PythonArgs {
     #[arg(long)]
     pub title: Option<String>,
     /// Write Python's report (the shared JSON format). Without it the report goes to
-    /// gilwall-results/python.json.
+    /// gilwall-results/python.json (python-free-threaded.json with --free-threaded).
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
-    /// With --compare: write gilwall's report too. Without it, it goes to
-    /// gilwall-results/python-compare-native.json.
+    /// With --compare: write gilwall's report too (the GIL build's with --free-threaded).
+    /// Without it, it goes to gilwall-results/python-compare-native.json (or
+    /// python-compare-gil.json).
     #[arg(long, value_name = "FILE")]
     pub compare_json: Option<PathBuf>,
     /// CSV, Markdown and the chart, with help that says what --compare adds to each.
@@ -113,6 +126,19 @@ pub(super) fn run(args: PythonArgs) -> Result<()> {
             .ms(args.io_ms)
             .expect("only a fixed iteration count has no ms, and that case returned above"),
     };
+    let free = args.free_threaded;
+    let (json, compare_json) = if free {
+        (
+            python::DEFAULT_FREE_THREADED_JSON,
+            python::DEFAULT_COMPARE_GIL_JSON,
+        )
+    } else {
+        (python::DEFAULT_JSON, python::DEFAULT_COMPARE_JSON)
+    };
+    let (gil_python, free_threaded) = match (free, args.python) {
+        (true, explicit) => (OsString::from("python3"), Some(explicit)),
+        (false, python) => (python.unwrap_or_else(|| "python3".into()), None),
+    };
     let options = PythonOptions {
         strategies: args.strategies,
         tasks: args.tasks,
@@ -120,16 +146,16 @@ pub(super) fn run(args: PythonArgs) -> Result<()> {
         cpu_ms,
         repeats: args.repeats,
         compare: args.compare,
-        python: args.python,
+        python: gil_python,
         venv: args.venv,
+        free_threaded,
+        cache: args.cache.unwrap_or_else(machine::cache_dir),
         url: args.url,
         title: args.title,
-        export_json: args
-            .export_json
-            .unwrap_or_else(|| PathBuf::from(python::DEFAULT_JSON)),
+        export_json: args.export_json.unwrap_or_else(|| PathBuf::from(json)),
         compare_json: args
             .compare_json
-            .unwrap_or_else(|| PathBuf::from(python::DEFAULT_COMPARE_JSON)),
+            .unwrap_or_else(|| PathBuf::from(compare_json)),
         exports: (&args.exports).into(),
     };
     python::run(&options).map_err(name_flags)
@@ -173,6 +199,14 @@ fn name_flags(e: anyhow::Error) -> anyhow::Error {
             python::MIN_PYTHON.0,
             python::MIN_PYTHON.1
         ),
+        PythonError::NotFreeThreaded { python } => anyhow!(
+            "--python {python} is not a free-threaded build (its Py_GIL_DISABLED is not set); \
+             drop --python to let --free-threaded find or build one, or name a python3.13t"
+        ),
+        PythonError::CannotBuild { reason } => anyhow!(
+            "--free-threaded: no free-threaded CPython here, and none can be built: {reason}"
+        ),
+        PythonError::BuildFailed { .. } => anyhow!("--free-threaded: {py}"),
     }
 }
 

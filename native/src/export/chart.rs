@@ -30,12 +30,14 @@ pub struct Chart {
 /// on every chart, the CLI's and the page's. Serial is green and async purple, as in the
 /// article's figures.
 pub fn colour(strategy: &str) -> RGBColor {
-    // The Python companion's strategies wear the colour of the gilwall strategy they mirror.
+    // The companions' strategies wear the colour of the gilwall strategy they mirror.
     let id = match strategy {
         "asyncio" => "async",
         "asyncio-executor" => "gil",
         "process-pool" => "processes",
         "thread-pool" => "threads",
+        // The Go companion's: goroutines are gilwall's multicore.
+        "goroutines" | "goroutines-as-written" => "multicore",
         other => other,
     };
     id.parse::<StrategyId>()
@@ -59,11 +61,15 @@ fn lighter(c: RGBColor) -> RGBColor {
     )
 }
 
-fn runtime_name(r: ReportRuntime) -> &'static str {
-    match r {
+/// Which runtime drew a series: a free-threaded Python apart from one under the GIL, so
+/// `gilwall python --free-threaded --compare` can hold both builds on one chart.
+fn runtime_name(r: &Report) -> &'static str {
+    match r.runtime {
         ReportRuntime::Native => "native",
         ReportRuntime::Browser => "browser",
+        ReportRuntime::Python if r.machine.gil_enabled == Some(false) => "python, no GIL",
         ReportRuntime::Python => "python",
+        ReportRuntime::Go => "go",
     }
 }
 
@@ -159,7 +165,7 @@ impl Exporter for Chart {
                         base
                     };
                     let label = if mixed {
-                        format!("{name} ({})", runtime_name(report.runtime))
+                        format!("{name} ({})", runtime_name(report))
                     } else {
                         name
                     };
@@ -196,6 +202,14 @@ impl Exporter for Chart {
                                     .map(|&xy| Cross::new(xy, 6, c.stroke_width(3))),
                             )
                             .map_err(plot_err)?,
+                        // Go's goroutines: hollow circles beside native's filled ones.
+                        ReportRuntime::Go => chart
+                            .draw_series(
+                                measured
+                                    .iter()
+                                    .map(|&xy| Circle::new(xy, 6, c.stroke_width(2))),
+                            )
+                            .map_err(plot_err)?,
                     };
                     chart
                         .draw_series(DashedLineSeries::new(model, 10, 6, c.stroke_width(2)))
@@ -224,7 +238,7 @@ fn chart_notes(reports: &[Report], any_drawn: bool) -> Vec<String> {
     }
     for report in reports {
         let who = if reports.len() > 1 {
-            format!("{}: ", runtime_name(report.runtime))
+            format!("{}: ", runtime_name(report))
         } else {
             String::new()
         };

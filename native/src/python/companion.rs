@@ -241,6 +241,90 @@ pub fn side_by_side(python: &Report, native: &Report) -> String {
     out
 }
 
+/// The free-threaded build beside the GIL build: at every N, each strategy's median and
+/// efficiency on both (each against the model of its own schedule), the ratio of the two, and
+/// then, per N, the article's claim in numbers: the thread pool without the GIL against asyncio
+/// with `run_in_executor` under it (step 5 against step 3), and the GIL build's thread pool
+/// against the same. Failed points show their failures, never a ratio.
+pub fn builds_side_by_side(free: &Report, gil: &Report) -> String {
+    let mut out = String::from(
+        "| Python strategy | N | free-threaded model | free-threaded | efficiency | GIL model | GIL build | efficiency | free-threaded ÷ GIL |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let ms = export::markdown::format_ms;
+    let cell = |q: &Point| {
+        export::notes::failed_cell(q).unwrap_or_else(|| format!("{:.0}%", q.efficiency * 100.0))
+    };
+    let at = |r: &Report, strategy: &str, tasks: u32, io_only: bool| {
+        r.points
+            .iter()
+            .find(|q| q.strategy == strategy && q.tasks == tasks && (q.cpu_ms == 0.0) == io_only)
+            .cloned()
+    };
+    let mut tasks: Vec<u32> = Vec::new();
+    for p in &free.points {
+        if !tasks.contains(&p.tasks) {
+            tasks.push(p.tasks);
+        }
+        let io_only = p.cpu_ms == 0.0;
+        let name = if io_only {
+            format!("{} (I/O only)", p.strategy)
+        } else {
+            p.strategy.clone()
+        };
+        let twin = at(gil, &p.strategy, p.tasks, io_only);
+        let (g_model, g_ms, g_eff, ratio) = match &twin {
+            Some(q) => (
+                ms(q.model_ms),
+                ms(q.median_ms),
+                cell(q),
+                if p.complete() && q.complete() {
+                    format!("{:.2}", p.median_ms / q.median_ms)
+                } else {
+                    "—".to_string()
+                },
+            ),
+            None => ("—".into(), "—".into(), "—".into(), "—".into()),
+        };
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} | {g_model} | {g_ms} | {g_eff} | {ratio} |",
+            p.tasks,
+            ms(p.model_ms),
+            ms(p.median_ms),
+            cell(p)
+        );
+    }
+    let mut claims = String::new();
+    for n in tasks {
+        let wall = at(gil, "asyncio-executor", n, false).filter(Point::complete);
+        let free_pool = at(free, "thread-pool", n, false).filter(Point::complete);
+        let gil_pool = at(gil, "thread-pool", n, false).filter(Point::complete);
+        if let (Some(wall), Some(free_pool)) = (&wall, &free_pool) {
+            let _ = write!(
+                claims,
+                "- N = {n}: the thread pool without the GIL took {:.2}× the time of asyncio + \
+                 run_in_executor under it",
+                free_pool.median_ms / wall.median_ms
+            );
+            if let Some(gil_pool) = &gil_pool {
+                let _ = write!(
+                    claims,
+                    "; the GIL build's thread pool {:.2}×",
+                    gil_pool.median_ms / wall.median_ms
+                );
+            }
+            claims.push_str(".\n");
+        }
+    }
+    if !claims.is_empty() {
+        out.push_str("\nThe article's step 5 against its step 3:\n\n");
+        out.push_str(&claims);
+    }
+    out
+}
+
 /// The gilwall sweeps that mirror `strategies` (one with CPU work, one I/O-only for
 /// `asyncio-io`), so a comparison measures the same schedules.
 pub fn compare_sweeps(

@@ -1,0 +1,3 @@
+module gilwall-go
+
+go 1.19
