@@ -17,7 +17,7 @@
 //! [`PythonError`] says what is wrong in the options' words, which the CLI says in its flags'.
 
 mod companion;
-mod venv;
+pub mod venv;
 
 pub use companion::{
     PyOutput, PyPoint, PyStrategy, build_report, compare_sweeps, model_strategy, side_by_side,
