@@ -528,7 +528,7 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
         assert!(broken.failures[0].verbatim);
         let shown = render(&[broken], false, "");
         assert!(
-            shown.contains(&format!("        {long}\n")),
+            shown.contains(&format!("        {}\n", long.trim_end())),
             "re-wrapped:\n{shown}"
         );
         assert!(!shown.contains("could not compile"), "{shown}");
