@@ -10,9 +10,7 @@ use support::{FetchError, burn, fetch};
 pub async fn handle(url: String, cpu_ms: u64) -> Result<u64, FetchError> {
     let body = fetch(&url).await?;
     let seed = body.len() as u64;
-    let result = tokio::task::spawn_blocking(move || burn(cpu_ms, seed))
-        .await
-        // `burn` never panics, so the blocking task cannot fail.
-        .expect("the CPU work panicked");
+    // `?` turns a `JoinError` (the closure panicked) into a `FetchError`.
+    let result = tokio::task::spawn_blocking(move || burn(cpu_ms, seed)).await?;
     Ok(result)
 }

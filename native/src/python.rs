@@ -18,7 +18,7 @@
 
 mod companion;
 pub mod free_threaded;
-mod venv;
+pub mod venv;
 
 pub use companion::{
     PyOutput, PyPoint, PyStrategy, build_report, builds_side_by_side, compare_sweeps,

@@ -44,6 +44,28 @@ fn a_lesson_writes_its_chart_and_report_and_says_what_it_means() {
 }
 
 #[test]
+fn every_measured_lesson_writes_its_results_under_out() {
+    // Lessons 6 and 8 run no sweep over N; they write their results all the same.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let (code, stdout, stderr) = gilwall(&["workshop", "8", "--out", out]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let text = std::fs::read_to_string(dir.path().join("8-convoy.json")).unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(rows["lesson"], "8-convoy");
+    assert_eq!(rows["rows"].as_array().map(Vec::len), Some(15), "{text}");
+    assert!(stdout.contains("Results: "), "{stdout}");
+    let (code, stdout, stderr) = gilwall(&["workshop", "6", "--io-ms", "20", "--out", out]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let report = gilwall::export::read_report(&dir.path().join("6-copying.json")).unwrap();
+    assert_eq!(
+        report.points.len(),
+        8,
+        "threads and processes at four payloads"
+    );
+}
+
+#[test]
 fn the_list_and_bad_lesson_numbers_name_the_lessons() {
     let (code, stdout, _) = gilwall(&["workshop"]);
     assert_eq!(code, 0);

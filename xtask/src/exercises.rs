@@ -8,25 +8,35 @@ use anyhow::{Result, bail};
 use std::path::Path;
 
 /// Runs the checker on the reference solutions (all must pass) and on the starting files (each
-/// must fail and show its hint).
+/// must fail and say how to get its hint), for the Rust track and then the Python one.
 pub fn check(repo: &Path) -> Result<()> {
-    let numbers = exercise_numbers(&repo.join("exercises"))?;
+    let numbers = exercise_numbers(&repo.join("exercises"), "Cargo.toml")?;
     if numbers.is_empty() {
         bail!("no exercises found in {}", repo.join("exercises").display());
     }
+    track(&numbers, &[])?;
+    let python = exercise_numbers(&repo.join("exercises").join("python"), "exercise.py")?;
+    if python.is_empty() {
+        bail!("no Python exercises found in exercises/python");
+    }
+    track(&python, &["--python"])
+}
 
-    let (ok, text) = workshop_check(&["--solutions"])?;
+/// Checks one track (`flags` selects it): solutions pass, starting files fail.
+fn track(numbers: &[u32], flags: &[&str]) -> Result<()> {
+    let name = if flags.is_empty() { "Rust" } else { "Python" };
+    let (ok, text) = workshop_check(&[flags, &["--solutions"]].concat())?;
     eprint!("{text}");
     if !ok {
         bail!("a reference solution fails its exercise's tests (see above)");
     }
 
-    let (ok, text) = workshop_check(&[])?;
+    let (ok, text) = workshop_check(flags)?;
     eprint!("{text}");
     if ok {
         bail!("every starting file passes its tests; an exercise should start failing");
     }
-    for n in &numbers {
+    for n in numbers {
         if !text.contains(&format!("✗ exercise {n} (")) {
             bail!(
                 "the starting file of exercise {n} passes its tests; it should fail until solved \
@@ -34,15 +44,16 @@ pub fn check(repo: &Path) -> Result<()> {
             );
         }
     }
-    let hints = text.matches("Hint (exercises/").count();
-    if hints != numbers.len() {
+    let pointers = text.matches("--hint` shows the hint.").count();
+    if pointers != numbers.len() {
         bail!(
-            "the checker showed {hints} hints for {} failing exercises",
+            "the checker said how to get the hint {pointers} times for {} failing exercises",
             numbers.len()
         );
     }
     eprintln!(
-        "xtask: exercises OK — {} reference solutions pass, {} starting files fail with their hint",
+        "xtask: {name} exercises OK — {} reference solutions pass, {} starting files fail and \
+         say how to get their hint",
         numbers.len(),
         numbers.len()
     );
@@ -74,8 +85,8 @@ fn workshop_check(args: &[&str]) -> Result<(bool, String)> {
     Ok((out.status.success(), text))
 }
 
-/// The numbers of the exercises: folders named `NN-name` with a Cargo.toml.
-fn exercise_numbers(dir: &Path) -> Result<Vec<u32>> {
+/// The numbers of the exercises: folders named `NN-name` holding `marker`.
+fn exercise_numbers(dir: &Path, marker: &str) -> Result<Vec<u32>> {
     let mut numbers = Vec::new();
     for entry in
         std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("cannot list {}: {e}", dir.display()))?
@@ -85,7 +96,7 @@ fn exercise_numbers(dir: &Path) -> Result<Vec<u32>> {
         let n = name
             .split_once('-')
             .and_then(|(n, _)| n.parse::<u32>().ok());
-        if let Some(n) = n.filter(|_| entry.path().join("Cargo.toml").is_file()) {
+        if let Some(n) = n.filter(|_| entry.path().join(marker).is_file()) {
             numbers.push(n);
         }
     }

@@ -96,7 +96,10 @@ pub const THE_WALL: Lesson = Lesson {
         Claim::HitsTheWall(Series::cpu(Async)),
         Claim::HitsTheWall(Series::cpu(Gil)),
     ],
-    notes: &[],
+    notes: &[Note::Says(
+        "Python hits the same wall: `gilwall python --compare` runs the article's own asyncio \
+         and run_in_executor against this server, beside these strategies",
+    )],
     preset: Some(&presets::THE_WALL),
 };
 

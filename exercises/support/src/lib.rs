@@ -176,6 +176,22 @@ impl fmt::Display for FetchError {
 
 impl std::error::Error for FetchError {}
 
+impl FetchError {
+    /// An error that says `message`, for failures of your own (a worker that did not answer).
+    pub fn new(message: impl Into<String>) -> FetchError {
+        FetchError(message.into())
+    }
+}
+
+/// A task that panicked or was cancelled (what awaiting a `JoinHandle` can return) is a failed
+/// fetch-and-compute too, so `spawn_blocking(…).await?` works in a function returning
+/// `Result<_, FetchError>`.
+impl From<tokio::task::JoinError> for FetchError {
+    fn from(e: tokio::task::JoinError) -> FetchError {
+        FetchError(format!("the CPU work did not finish: {e}"))
+    }
+}
+
 /// Fetches `url` (an `http://host:port/path` URL) and returns the body. Like `reqwest::get`, it
 /// is a future: while it waits for the server, the runtime can run other tasks.
 pub async fn fetch(url: &str) -> Result<String, FetchError> {

@@ -29,7 +29,7 @@ pub use plot::PlotArgs;
 pub use python::PythonArgs;
 pub use run::{LAST_RUN, RunArgs};
 pub use serve::ServeArgs;
-pub use workshop::{CheckArgs, WorkshopArgs, WorkshopCommand};
+pub use workshop::{CheckArgs, InitArgs, WorkshopArgs, WorkshopCommand};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -26,7 +26,7 @@ pub struct WorkshopArgs {
     /// Lesson 7: also serve the demo page on port 8000 (once the page is built).
     #[arg(long)]
     pub serve: bool,
-    /// Check the exercises instead.
+    /// Check or set up the exercises instead.
     #[command(subcommand)]
     pub command: Option<WorkshopCommand>,
 }
@@ -37,9 +37,25 @@ pub enum WorkshopCommand {
     /// Run an exercise's tests (all when N is left out) and say what passed; show the hint for
     /// what did not.
     ///
-    /// The exercises are in the exercises/ folder: edit exercises/NN-name/src/lib.rs. The first
-    /// check builds their dependencies (about a minute); later ones take seconds.
+    /// Run it inside the exercises folder (one `gilwall workshop init` wrote, or a checkout's
+    /// exercises/); it is found from the current directory up. Rust: edit NN-name/src/lib.rs.
+    /// Python (--python): edit python/NN-name/exercise.py. The first check builds the
+    /// dependencies (a minute or two) or makes the Python environment; later ones take seconds.
     Check(CheckArgs),
+    /// Write the exercises (both tracks: starting files, tests, hints and their support code)
+    /// into a new folder, then `cd` there and run `gilwall workshop check 1`.
+    ///
+    /// Refuses a folder that exists and is not empty, so nobody's work is overwritten. The
+    /// reference solutions stay inside gilwall (`gilwall workshop check --solutions`).
+    Init(InitArgs),
+}
+
+/// Options of `gilwall workshop init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The new folder [default: gilwall-exercises].
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Options of `gilwall workshop check`.
@@ -52,20 +68,48 @@ pub struct CheckArgs {
     /// touched) — to see that this laptop is ready.
     #[arg(long)]
     pub solutions: bool,
-    /// The exercises folder (default: ./exercises, or the one in gilwall's source tree).
+    /// The exercises folder (default: the current folder or a parent that is one, or holds one
+    /// as exercises/).
     #[arg(long, value_name = "DIR")]
     pub exercises: Option<PathBuf>,
+    /// Show the hint of each exercise that does not pass yet.
+    #[arg(long)]
+    pub hint: bool,
+    /// Check the Python track (python/NN-name/exercise.py) with pytest, against gilwall's
+    /// server, in a virtual environment made once under the exercises' target/.
+    #[arg(long)]
+    pub python: bool,
+    /// With --python: the interpreter that makes the virtual environment (e.g. python3.13t for
+    /// a free-threaded build).
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "python",
+        default_value = "python3"
+    )]
+    pub interpreter: std::ffi::OsString,
 }
 
 /// Lists the lessons, runs one, or checks the exercises, naming flags in the errors.
 pub(super) fn run(args: WorkshopArgs) -> Result<()> {
-    if let Some(WorkshopCommand::Check(check)) = args.command {
-        let options = CheckOptions {
-            exercise: check.exercise,
-            solutions: check.solutions,
-            exercises: check.exercises,
-        };
-        return workshop::check_exercises(&options).map_err(name_flags);
+    match args.command {
+        Some(WorkshopCommand::Check(check)) => {
+            let options = CheckOptions {
+                exercise: check.exercise,
+                solutions: check.solutions,
+                exercises: check.exercises,
+                hint: check.hint,
+                python: check.python.then_some(check.interpreter),
+            };
+            return workshop::check_exercises(&options).map_err(name_flags);
+        }
+        Some(WorkshopCommand::Init(init)) => {
+            let dir = init
+                .dir
+                .unwrap_or_else(|| PathBuf::from(workshop::init::DEFAULT_DIR));
+            return workshop::init_exercises(&dir);
+        }
+        None => {}
     }
     let Some(lesson) = args.lesson else {
         print!("{}", workshop::list());
@@ -126,12 +170,13 @@ fn name_flags(e: anyhow::Error) -> anyhow::Error {
             UsageError(format!("--io-ms {}", io_ms_range(&v.to_string()))).into()
         }
         WorkshopError::NotExercises(dir) => anyhow::anyhow!(
-            "--exercises {}: no Cargo.toml there; point it at gilwall's exercises folder",
+            "--exercises {}: not an exercises folder (no Cargo.toml and support/ there); point \
+             it at one that `gilwall workshop init` wrote",
             dir.display()
         ),
         WorkshopError::NoExercisesFolder => anyhow::anyhow!(
-            "cannot find the exercises folder; run this from the gilwall checkout or pass \
-             --exercises DIR"
+            "cannot find the exercises here or in a parent folder; write them with `gilwall \
+             workshop init DIR` and run this inside DIR, or pass --exercises DIR"
         ),
     }
 }
@@ -166,9 +211,10 @@ mod tests {
              got 5"
         );
         let e = name_flags(WorkshopError::NotExercises(PathBuf::from("/nowhere")).into());
-        assert_eq!(
-            e.to_string(),
-            "--exercises /nowhere: no Cargo.toml there; point it at gilwall's exercises folder"
+        assert!(
+            e.to_string()
+                .starts_with("--exercises /nowhere: not an exercises folder"),
+            "{e}"
         );
         assert!(
             name_flags(WorkshopError::NoExercisesFolder.into())

@@ -110,6 +110,40 @@ pub fn ensure(base_python: &OsStr, dir: &Path) -> Result<PythonEnv> {
     Ok(PythonEnv { python, script })
 }
 
+/// Installs `requirements` (pinned lines, as a requirements file) into the environment `env` at
+/// `dir` unless they are already there; `name` names them in the marker file and messages
+/// (the workshop's pytest, beside the companion's own requirements). Like [`ensure`], the
+/// marker is written only after pip succeeded.
+pub fn install_extra(env: &PythonEnv, dir: &Path, name: &str, requirements: &str) -> Result<()> {
+    let marker = dir.join(format!("gilwall-installed-{name}-requirements.txt"));
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(requirements) {
+        return Ok(());
+    }
+    eprintln!(
+        "gilwall: installing the {name} requirements into {} from PyPI; this happens once",
+        dir.display()
+    );
+    let file = dir.join(format!("{name}-requirements.txt"));
+    std::fs::write(&file, requirements)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    let pip = output(
+        Command::new(&env.python)
+            .args(["-m", "pip", "install", "--disable-pip-version-check", "-r"])
+            .arg(&file),
+    )
+    .with_context(|| format!("cannot run {}", env.python.display()))?;
+    if !pip.status.success() {
+        bail!(
+            "pip could not install the {name} requirements into {}: {}\ncheck that PyPI is \
+             reachable (or set PIP_INDEX_URL to a mirror) and run again",
+            dir.display(),
+            tail(&pip)
+        );
+    }
+    std::fs::write(&marker, requirements)
+        .with_context(|| format!("cannot write {}", marker.display()))
+}
+
 /// Checks that `python` runs and is recent enough; returns its (major, minor) version.
 fn check_base_python(python: &OsStr) -> Result<(u32, u32)> {
     let name = python.to_string_lossy();

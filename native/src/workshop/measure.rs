@@ -122,7 +122,8 @@ pub struct Outcome {
     pub table: String,
     /// The chart, SVG.
     pub chart: Vec<u8>,
-    /// The report, for lessons that sweep tasks (the shared format).
+    /// The report in the shared format, for lessons that run gilwall's sweeps (1-6); lesson 8's
+    /// experiment is no sweep, and its rows are written as they are.
     pub report: Option<Report>,
     /// The lesson's claims, checked.
     pub findings: Vec<Finding>,
@@ -131,6 +132,29 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The rows as JSON — each line's name, x, measurement and model — for a lesson whose
+    /// run has no report in the shared format (lesson 8).
+    pub fn rows_json(&self, lesson: &Lesson, x: &str) -> serde_json::Value {
+        let rows: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "series": r.series,
+                    "x": r.x,
+                    "measured_ms": r.measured_ms,
+                    "model_ms": r.model_ms,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "lesson": lesson.id,
+            "title": lesson.title,
+            "x": x,
+            "rows": rows,
+        })
+    }
+
     /// The measured value of the series named `series` (as the table names it) at `x`.
     pub fn at(&self, series: &str, x: f64) -> Option<&Row> {
         self.rows
@@ -283,6 +307,8 @@ fn copying_lesson(
     progress: &ProgressBar,
 ) -> Result<Outcome> {
     let mut rows = Vec::new();
+    // Every payload's points in one report, so the lesson writes one file as the others do.
+    let mut merged: Option<Report> = None;
     progress.set_length((s.payloads_kb.len() * strategies.len()) as u64);
     for &kb in &s.payloads_kb {
         let config = SweepSpec {
@@ -316,6 +342,14 @@ fn copying_lesson(
                     }),
             );
         }
+        match &mut merged {
+            Some(r) => r.points.extend(report.points),
+            None => {
+                let mut first = report;
+                first.title = Some(format!("{}. {}", lesson.number, lesson.title));
+                merged = Some(first);
+            }
+        }
     }
     progress.finish_and_clear();
     let chart = LineChart {
@@ -332,7 +366,7 @@ fn copying_lesson(
         rows,
         table,
         chart,
-        report: None,
+        report: merged,
         findings: Vec::new(),
         notes: Vec::new(),
     })

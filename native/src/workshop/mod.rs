@@ -15,7 +15,10 @@
 //! - `convoy` — lesson 8's experiment (an I/O thread behind a CPU thread under the GIL);
 //! - `plot` — charts and tables whose x axis is not N;
 //! - `predict` — each lesson's question, the prompt and its judgement;
-//! - `check` — `gilwall workshop check`, the exercises' checker;
+//! - `check` — `gilwall workshop check`, the exercises' checker (the Python track's in
+//!   `pycheck`);
+//! - `init` — `gilwall workshop init`, which writes the exercises (`embedded` in the binary)
+//!   into a learner's folder;
 //! - `options` — the typed options a lesson and a check take, and what can be wrong with them.
 //!
 //! The CLI maps `gilwall workshop`'s flags onto [`LessonOptions`] and [`CheckOptions`] and says
@@ -23,11 +26,14 @@
 
 pub mod check;
 pub mod convoy;
+pub mod embedded;
 pub mod findings;
+pub mod init;
 pub mod measure;
 mod options;
 pub mod plot;
 pub mod predict;
+pub mod pycheck;
 
 pub use options::{CheckOptions, IO_MS, LessonOptions, WorkshopError, check_io_ms, check_lesson};
 
@@ -64,8 +70,10 @@ pub fn list() -> String {
     }
     out.push_str(
         "\nRun one:          gilwall workshop 1    (then 2, 3, …; each asks you to predict first)\n\
-         Exercises:        edit exercises/NN-name/src/lib.rs, then gilwall workshop check N\n\
-         \x20                 (or `gilwall workshop check` for all of them)\n\
+         Exercises:        gilwall workshop init ex && cd ex   (writes them into a new folder)\n\
+         \x20                 edit NN-name/src/lib.rs, then gilwall workshop check N\n\
+         \x20                 (Python: python/NN-name/exercise.py, gilwall workshop check --python N)\n\
+         Python's own wall: gilwall python --compare   (the article's Python beside gilwall)\n\
          Facilitators:     WORKSHOP.md\n\n\
          In the checkout, `gilwall` is `cargo run --release --`, e.g. cargo run --release -- workshop 1\n",
     );
@@ -96,13 +104,30 @@ fn measured_lesson(lesson: &Lesson, options: &LessonOptions) -> Result<()> {
     let chart = options.out.join(format!("{}.svg", lesson.id));
     export::write(&chart, &outcome.chart)?;
     println!("Chart: {} (open it in a browser)", chart.display());
-    if let Some(report) = &outcome.report {
-        let json = options.out.join(format!("{}.json", lesson.id));
-        export::write(&json, &Json.export(std::slice::from_ref(report))?)?;
-        println!(
-            "Report: {} (gilwall plot can draw it beside others)",
-            json.display()
-        );
+    let json = options.out.join(format!("{}.json", lesson.id));
+    match &outcome.report {
+        Some(report) => {
+            export::write(&json, &Json.export(std::slice::from_ref(report))?)?;
+            println!(
+                "Report: {} (gilwall plot can draw it beside others)",
+                json.display()
+            );
+        }
+        None => {
+            let x = match lesson.run {
+                Run::Convoy(_) => "switch interval (ms)",
+                Run::Payloads(_) => "payload (KiB)",
+                _ => "tasks",
+            };
+            let rows = outcome.rows_json(lesson, x);
+            // A `Value` built from strings and finite numbers always serialises.
+            let bytes = serde_json::to_vec_pretty(&rows).expect("JSON values serialise");
+            export::write(&json, &bytes)?;
+            println!(
+                "Results: {} (JSON: each line's measurements and model)",
+                json.display()
+            );
+        }
     }
     println!("\n{}", wrap(&format!("The model: {}", lesson.model), WIDTH));
     if let (Some(q), Some(g)) = (&question, guess) {
@@ -195,14 +220,19 @@ fn browser_lesson(serve: bool) -> Result<()> {
 /// The port the page's URL names: `gilwall serve`'s and `cargo xtask serve`'s default.
 const PAGE_PORT: u16 = 8000;
 
-/// Checks the exercises asked for, prints what passed and the hints for what did not, and
-/// fails when any exercise does not pass.
+/// Checks the exercises asked for, prints what passed and, for what did not, the failures and
+/// how to get the hint (the hint itself with `hint`); fails when any exercise does not pass.
 pub fn check_exercises(options: &CheckOptions) -> Result<()> {
+    use check::Track;
     let root = check::find_root(options.exercises.as_deref())?;
-    let chosen = check::select(check::exercises(&root)?, options.exercise)?;
-    let target = check::target_dir(&root);
+    let track = if options.python.is_some() {
+        Track::Python
+    } else {
+        Track::Rust
+    };
+    let chosen = check::select(check::exercises(&root, track)?, options.exercise)?;
     let tree = if options.solutions {
-        check::solution_tree(&root, &target)?
+        check::solution_tree(&root)?
     } else {
         root.clone()
     };
@@ -211,26 +241,63 @@ pub fn check_exercises(options: &CheckOptions) -> Result<()> {
     } else {
         ""
     };
+    // The Python track's environment and server, made once for every exercise checked.
+    let python = match &options.python {
+        Some(interpreter) => {
+            let env = pycheck::environment(interpreter, &root)?;
+            let server = crate::server::Background::start(ServerConfig::default())
+                .map_err(|e| anyhow::anyhow!("cannot start the feature server: {e}"))?;
+            Some((env, server))
+        }
+        None => None,
+    };
     let mut results = Vec::new();
     for e in &chosen {
-        let first = if target.join("debug").is_dir() {
-            ""
-        } else {
-            " — the first check builds the dependencies, about a minute"
+        let first = match &python {
+            None if !check::target_dir(&tree).join("debug").is_dir() => {
+                " — the first check builds the dependencies, a minute or two"
+            }
+            _ => "",
+        };
+        let how = match &python {
+            Some(_) => format!("pytest python/{}", e.dir),
+            None => format!("cargo test -p {}", e.package()),
         };
         eprintln!(
-            "checking {what}exercise {} ({}): cargo test -p {}{first}",
+            "checking {what}exercise {} ({}): {how}{first}",
             e.number,
-            e.name(),
-            e.package()
+            e.name()
         );
-        results.push(check::check(&tree, &target, e, &root)?);
+        let mut result = match &python {
+            Some((env, server)) => pycheck::check(&tree, e, env, &server.url())?,
+            None => check::check(&tree, e)?,
+        };
+        result.hint = check::hint(&root, e);
+        results.push(result);
     }
-    print!("{}", check::render(&results));
+    print!(
+        "{}",
+        check::render(&results, options.hint, &check::shown(&root))
+    );
     let failing = results.iter().filter(|r| !r.ok()).count();
     if failing > 0 {
         bail!("{failing} of {} exercises do not pass yet", results.len());
     }
+    Ok(())
+}
+
+/// `gilwall workshop init DIR`: writes the exercises into `dir` and says what to do next.
+pub fn init_exercises(dir: &std::path::Path) -> Result<()> {
+    let written = init::init(dir)?;
+    println!(
+        "Wrote the workshop's exercises ({} files: Rust and Python tracks) into {}.\n\n\
+         Next:\n    cd {}\n    gilwall workshop check 1            (Rust: edit 01-concurrent-fetch/src/lib.rs)\n    \
+         gilwall workshop check --python 1   (Python: edit python/01-concurrent-fetch/exercise.py)\n\n\
+         Add --hint to a check when stuck. README.md there says the rest.",
+        written.files,
+        written.dir.display(),
+        written.dir.display()
+    );
     Ok(())
 }
 
@@ -297,6 +364,7 @@ mod tests {
             assert!(l.contains(lesson.title), "{l}");
         }
         assert!(l.contains("gilwall workshop check N") && l.contains("cargo run --release --"));
+        assert!(l.contains("gilwall workshop init") && l.contains("gilwall python --compare"));
     }
 
     #[test]

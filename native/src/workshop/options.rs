@@ -32,8 +32,13 @@ pub struct CheckOptions {
     pub exercise: Option<u32>,
     /// Check the reference solutions (in a copy) instead of the learner's files.
     pub solutions: bool,
-    /// The exercises folder; `./exercises`, or the one in gilwall's source tree, when `None`.
+    /// The exercises folder; found from the current directory up when `None`.
     pub exercises: Option<PathBuf>,
+    /// Show the hint of each exercise that does not pass.
+    pub hint: bool,
+    /// The Python track, run with this interpreter (it makes the virtual environment); the
+    /// Rust track when `None`.
+    pub python: Option<std::ffi::OsString>,
 }
 
 /// What is wrong with a workshop option, naming the option's field.
@@ -50,16 +55,17 @@ pub enum WorkshopError {
         max = IO_MS.end()
     )]
     IoMs(f64),
-    /// `exercises` names a folder without a Cargo.toml.
+    /// `exercises` names a folder that is not an exercises folder.
     #[error(
-        "exercises {dir}: no Cargo.toml there; point it at gilwall's exercises folder",
+        "exercises {dir}: not an exercises folder (no Cargo.toml and support/ there); point it \
+         at one that `gilwall workshop init` wrote",
         dir = .0.display()
     )]
     NotExercises(PathBuf),
-    /// `exercises` was not given and no exercises folder is where it usually is.
+    /// `exercises` was not given and neither the current directory nor a parent is one.
     #[error(
-        "cannot find the exercises folder; run this from the gilwall checkout or give its path \
-         in exercises"
+        "cannot find the exercises here or in a parent folder; write them with `gilwall \
+         workshop init DIR` and run this inside DIR, or give their path in exercises"
     )]
     NoExercisesFolder,
 }

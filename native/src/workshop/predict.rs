@@ -38,20 +38,35 @@ pub fn question(n: u32, s: &Sizes, cores: u32) -> Option<Question> {
     })
 }
 
-/// Reads a duration such as `900`, `900 ms`, `0.9s` or `1.2 s`, in ms. A bare number is ms.
+/// What the prompt says after the question. It names the unit and shows no number: an example
+/// duration would anchor the guess (the old "e.g. 900 ms or 0.9 s" was lesson 3's answer).
+pub const PROMPT: &str = "Your guess, in seconds (or add ms; Enter to skip): ";
+
+/// The longest guess taken, in ms: a day. Beyond it a guess is a typo, not a prediction.
+const LONGEST_GUESS_MS: f64 = 86_400_000.0;
+
+/// Reads a duration in ms from what the learner typed. A bare number is seconds, as a Python
+/// developer's `time.perf_counter()` differences are (`0.9` is 0.9 s); `ms` or `s` after it
+/// says the unit (`900 ms`, `0.9s`).
 pub fn parse_guess(input: &str) -> Result<f64, String> {
     let s = input.trim().to_ascii_lowercase();
     let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
         (n, 1.0)
+    } else if let Some(n) = s.strip_suffix("sec") {
+        (n, 1000.0)
     } else if let Some(n) = s.strip_suffix('s') {
         (n, 1000.0)
     } else {
-        (s.as_str(), 1.0)
+        (s.as_str(), 1000.0)
     };
     match number.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * scale),
+        Ok(v) if v.is_finite() && v > 0.0 && v * scale <= LONGEST_GUESS_MS => Ok(v * scale),
+        Ok(v) if v.is_finite() && v > 0.0 => Err(format!(
+            "{:?} is more than a day; type a number of seconds, or add ms for milliseconds",
+            input.trim()
+        )),
         _ => Err(format!(
-            "{:?} is not a duration; type e.g. 900, 900 ms or 0.9 s",
+            "{:?} is not a duration; type a number of seconds, or add ms for milliseconds",
             input.trim()
         )),
     }
@@ -62,7 +77,7 @@ pub fn parse_guess(input: &str) -> Result<f64, String> {
 pub fn ask(question: &str, input: &mut impl BufRead, output: &mut impl Write) -> Option<f64> {
     let _ = writeln!(output, "Predict: {question}");
     for _ in 0..3 {
-        let _ = write!(output, "Your guess (e.g. 900 ms or 0.9 s; Enter to skip): ");
+        let _ = write!(output, "{PROMPT}");
         let _ = output.flush();
         let mut line = String::new();
         match input.read_line(&mut line) {
@@ -106,10 +121,20 @@ pub fn judge(guess_ms: f64, measured_ms: f64, model_ms: f64) -> String {
     };
     format!(
         "You predicted {}; it took {} (the model says {}): {verdict}.",
-        crate::export::markdown::format_ms(guess_ms),
-        crate::export::markdown::format_ms(measured_ms),
-        crate::export::markdown::format_ms(model_ms),
+        seconds(guess_ms),
+        seconds(measured_ms),
+        seconds(model_ms),
     )
+}
+
+/// `ms` in seconds, the unit the prompt asks in, with enough digits for a 10 ms fetch.
+fn seconds(ms: f64) -> String {
+    let s = ms / 1000.0;
+    if s < 0.1 {
+        format!("{s:.3} s")
+    } else {
+        format!("{s:.2} s")
+    }
 }
 
 #[cfg(test)]
@@ -145,18 +170,30 @@ mod tests {
     }
 
     #[test]
-    fn guesses_read_as_milliseconds_or_seconds_and_nonsense_is_named() {
-        assert_eq!(parse_guess("900"), Ok(900.0));
+    fn a_bare_number_is_seconds_and_a_unit_says_otherwise() {
+        assert_eq!(parse_guess("0.9"), Ok(900.0));
+        assert_eq!(parse_guess("2"), Ok(2000.0));
         assert_eq!(parse_guess(" 900 ms\n"), Ok(900.0));
         assert_eq!(parse_guess("0.9s"), Ok(900.0));
         assert_eq!(parse_guess("1.5 S"), Ok(1500.0));
+        assert_eq!(parse_guess("3 sec"), Ok(3000.0));
         assert!(
             parse_guess("soon")
                 .unwrap_err()
-                .contains("\"soon\" is not a duration")
+                .contains("\"soon\" is not a duration; type a number of seconds")
         );
         assert!(parse_guess("-3").is_err());
         assert!(parse_guess("0").is_err());
+        assert!(parse_guess("1e9").unwrap_err().contains("more than a day"));
+    }
+
+    #[test]
+    fn the_prompt_names_its_unit_and_suggests_no_answer() {
+        assert!(PROMPT.contains("in seconds") && PROMPT.contains("ms"));
+        assert!(
+            !PROMPT.chars().any(|c| c.is_ascii_digit()),
+            "an example number anchors the guess: {PROMPT}"
+        );
     }
 
     #[test]
@@ -176,7 +213,7 @@ mod tests {
         assert!(judge(600.0, 900.0, 900.0).contains("close: low by 33%"));
         let low = judge(100.0, 900.0, 900.0);
         assert!(
-            low.contains("9.0× too low") && low.contains("You predicted 100 ms"),
+            low.contains("9.0× too low") && low.contains("You predicted 0.10 s; it took 0.90 s"),
             "{low}"
         );
         assert!(judge(4000.0, 900.0, 900.0).contains("4.4× too high"));
