@@ -452,7 +452,9 @@ async function main() {
   });
   buildControls();
   $('#meta').textContent = `gilwall ${version()} · ${navigator.hardwareConcurrency || '?'} cores · ` +
-    (self.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated');
+    (self.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated') +
+    // static.js (only in a static export) says so; reports carry the same as machine.page_mode.
+    (globalThis.GILWALL_PAGE_MODE === 'static' ? ' · static page' : ' · served by gilwall serve');
   $('#config').addEventListener('submit', (e) => {
     e.preventDefault();
     run(formConfig(), { fromForm: true }).catch((err) => setStatus(err.message, true));

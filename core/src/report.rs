@@ -62,6 +62,20 @@ pub struct Machine {
     /// Go's `GOMAXPROCS`: how many threads run goroutines at once (Go reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gomaxprocs: Option<u32>,
+    /// How the page was served (browser reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_mode: Option<PageMode>,
+}
+
+/// How a browser report's page was served, so a reader knows who answered its fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageMode {
+    /// By `gilwall serve`: the page, `/delay` and `/features` from gilwall's server.
+    Served,
+    /// A static export (`gilwall export-page`) on any file server: `/delay` and `/features`
+    /// answered inside the browser by the page's service worker.
+    Static,
 }
 
 /// One measured point: a strategy at one task count.

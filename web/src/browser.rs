@@ -101,11 +101,13 @@ pub fn cores() -> u32 {
         .map_or(1, |n| n as u32)
 }
 
-/// This browser, as reports describe the machine: its cores and user agent.
+/// This browser, as reports describe the machine: its cores, user agent and how the page was
+/// served.
 pub fn describe() -> Machine {
     Machine {
         cores: cores(),
         user_agent: Some(NAVIGATOR.with(NavigatorLike::user_agent)),
+        page_mode: Some(crate::static_page::mode()),
         ..Machine::default()
     }
 }

@@ -16,6 +16,7 @@ pub mod bench;
 pub mod browser;
 pub mod pool;
 pub mod preset;
+pub mod static_page;
 pub mod strategy;
 pub mod sweep;
 pub mod threads;

@@ -32,12 +32,36 @@ pub fn test() -> Result<()> {
         bail!("no *.test.mjs files in {}", tests.display());
     }
     // The tests cover wasm-threads, so its shared-memory build must be there.
+    web::build(web::Threads::Required)?;
+    // What a user installs (`cargo xtask install`), with the page inside, and the static page
+    // that binary exports: `installed.test.mjs` serves the one from an empty folder,
+    // `static.test.mjs` the other from `python3 -m http.server`. A debug-profile install: it
+    // reuses the test build's dependencies (about a minute here; a release install takes
+    // several on two cores), and the page's wasm is the release build either way.
+    let scratch = std::env::temp_dir().join(format!("gilwall-xtask-{}", std::process::id()));
+    let _cleanup = RemoveOnDrop(scratch.clone());
+    let installed = scratch.join("root");
+    crate::install::install_page_binary(Some(&installed), true)?;
+    let installed = installed.join("bin").join("gilwall");
+    let exported = scratch.join("static");
+    run(Command::new(&installed).arg("export-page").arg(&exported))?;
     node_against_page(web::Threads::Required, |node| {
         // One file at a time: each runs timing measurements that must not share the 2 cores.
         node.args(["--test", "--test-concurrency=1"])
             .args(&files)
-            .env("GILWALL_KERNEL_TIMING", &kernel_timing);
+            .env("GILWALL_KERNEL_TIMING", &kernel_timing)
+            .env("GILWALL_INSTALLED_BIN", &installed)
+            .env("GILWALL_STATIC_DIR", &exported);
     })
+}
+
+/// Removes a scratch folder however the tests end.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Runs a node script against the page: builds the page (`threads` says whether its

@@ -1,6 +1,8 @@
 //! gilwall's tasks: `cargo xtask test` runs every test the project has; `cargo xtask web`
 //! builds the page's wasm; `cargo xtask serve` builds it and serves the page; `cargo xtask
-//! bench-wasm` compares the kernels in wasm with the same kernels natively.
+//! bench-wasm` compares the kernels in wasm with the same kernels natively; `cargo xtask install`
+//! installs a gilwall with the page inside and `cargo xtask static DIR` exports the page for a
+//! static host.
 //!
 //! Steps that need more than cargo (the wasm target, Chromium, npm packages) install them
 //! where they can and say plainly what is missing where they cannot.
@@ -8,6 +10,7 @@
 mod bench_wasm;
 mod browser;
 mod exercises;
+mod install;
 mod page_run;
 mod test;
 mod web;
@@ -24,6 +27,8 @@ fn main() -> ExitCode {
             .map(|out| eprintln!("xtask: the page's wasm is in {}", out.display())),
         Some("serve") => web::serve(&args[1..]),
         Some("browser") => browser::test(),
+        Some("install") => install::install(&args[1..]),
+        Some("static") => install::static_page(&args[1..]),
         Some("bench-wasm") => bench_wasm::run_bench(&args[1..]),
         Some("page-run") => page_run::page_run(&args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
@@ -51,6 +56,12 @@ tasks:
   web      build the page's wasm modules into www/pkg and (shared memory, for wasm-threads;
            needs nightly with rust-src, installed through rustup if missing) www/pkg-threads
   serve    build the page and serve it (gilwall serve); extra arguments go to gilwall serve
+  install [--root DIR] [--debug]
+           build the page and install a gilwall with the page inside (cargo install --path
+           native --features page): its `gilwall serve` serves the page from any folder
+  static DIR [--force]
+           build the page and write a copy of it into DIR that runs from any static file
+           server (gilwall export-page): a service worker answers /delay and /features
   browser  only the browser tests (builds the page and the server first)
   bench-wasm [--rounds N] [--sample-ms MS] [--export-json FILE]
            the same kernels, same iterations, in headless Chromium and natively (release),

@@ -158,6 +158,7 @@ impl ServerLimits {
             max_in_flight: self.max_in_flight as usize,
             header_timeout: Duration::from_millis(self.header_timeout_ms),
             www,
+            page_inside: false,
         }
     }
 }

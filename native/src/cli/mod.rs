@@ -2,15 +2,16 @@
 //! usage error that makes the binary exit with code 2, and the progress bar long commands share.
 //!
 //! Each command's flags live in a module of their own (`run`, `blog`, `plot`, `serve`,
-//! `calibrate`, `python`, `go`, `workshop`), which maps them onto the typed options of the library
-//! module that does the work and says that module's errors in the flags' names; flag groups that
-//! several commands take, and the parsers that check their values, live in `args`. Nothing
-//! outside this module imports it.
+//! `export_page`, `calibrate`, `python`, `go`, `app`, `load`, `workshop`), which maps them onto
+//! the typed options of the library module that does the work and says that module's errors in
+//! the flags' names; flag groups that several commands take, and the parsers that check their
+//! values, live in `args`. Nothing outside this module imports it.
 
 mod app;
 mod args;
 mod blog;
 mod calibrate;
+mod export_page;
 mod go;
 mod load;
 mod plot;
@@ -23,6 +24,7 @@ pub use app::AppArgs;
 pub use args::{CpuArgs, ExportArgs, FaultArgs, ServerLimits, parse_kernel};
 pub use blog::BlogArgs;
 pub use calibrate::CalibrateArgs;
+pub use export_page::ExportPageArgs;
 pub use go::GoArgs;
 pub use load::LoadArgs;
 pub use plot::PlotArgs;
@@ -74,8 +76,17 @@ pub enum Command {
     ///
     /// Endpoints: GET /delay/{seconds} (httpbin-compatible), GET /features?delay_ms=&size=&seed=
     /// (a deterministic JSON feature payload after the delay), GET /healthz, and the demo page
-    /// from the www folder at /. Binds 127.0.0.1 unless --bind says otherwise.
+    /// at /: from inside this binary when it was installed with the page (`cargo xtask
+    /// install`), else from a built www folder (--www, ./www or the checkout's). With no page,
+    /// it serves the endpoints and says at / how to get one. Binds 127.0.0.1 unless --bind
+    /// says otherwise.
     Serve(ServeArgs),
+    /// Write a copy of the demo page that runs from any static file server.
+    ///
+    /// No gilwall server needed: a service worker answers /delay and /features inside the
+    /// browser (core's payload, as gilwall serve sends it) and adds the cross-origin-isolation
+    /// headers the wasm-threads strategy needs. The page and its reports say "static".
+    ExportPage(ExportPageArgs),
     /// Print how fast the CPU kernels run here (iterations per millisecond).
     ///
     /// Every run calibrates itself, so `--cpu-ms 100` means 100 ms of work on any machine; this
@@ -153,6 +164,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::ExportPage(args) => export_page::run(args),
         Command::Run(args) => run::run(*args),
         Command::Blog(args) => blog::run(args),
         Command::Plot(args) => plot::run(args),

@@ -17,7 +17,8 @@ pub struct ServeArgs {
     /// Port to listen on; 0 picks a free one.
     #[arg(long, default_value_t = 8000)]
     pub port: u16,
-    /// Folder with the demo page (default: ./www, or the www folder of the source tree).
+    /// Folder with the built demo page (default: the page inside this binary, else ./www or
+    /// the www folder of the source tree, if built).
     #[arg(long, value_name = "DIR", conflicts_with = "no_www")]
     pub www: Option<PathBuf>,
     /// Serve the feature endpoints only, no page.

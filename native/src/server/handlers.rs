@@ -82,7 +82,8 @@ pub(super) fn router(config: &ServerConfig) -> Router {
         Some(dir) => {
             api.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
         }
-        None => api.fallback(not_found),
+        None if config.page_inside => api.fallback(page_inside),
+        None => api.fallback(no_page),
     };
     app
         // Cross-origin isolation: required for SharedArrayBuffer (wasm threads) in the page.
@@ -97,6 +98,12 @@ pub(super) fn router(config: &ServerConfig) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::HeaderName::from_static("cross-origin-resource-policy"),
             HeaderValue::from_static("same-origin"),
+        ))
+        // Names the server, so a static export's service worker left on this origin (same
+        // host and port) knows gilwall serve answers here now and steps aside (www/sw.js).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::SERVER,
+            HeaderValue::from_static("gilwall"),
         ))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError(
@@ -115,6 +122,53 @@ async fn not_found(uri: Uri) -> ApiError {
             uri.path()
         ),
     )
+}
+
+/// The page inside the binary (feature `page`): a lookup in the table of embedded files, with
+/// the content type each got when it was embedded (`application/wasm` for the modules).
+async fn page_inside(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    let path = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    match super::page::file_inside(&path) {
+        Some((body, mime)) => {
+            // Embedded files are static: the body borrows them, no copy per request.
+            let body = match body {
+                std::borrow::Cow::Borrowed(b) => bytes::Bytes::from_static(b),
+                std::borrow::Cow::Owned(b) => bytes::Bytes::from(b),
+            };
+            ([(header::CONTENT_TYPE, mime)], body).into_response()
+        }
+        None => not_found(uri).await.into_response(),
+    }
+}
+
+/// No page here: `/` says so, in a page a browser shows, with the commands that give one;
+/// anything else is an unknown endpoint.
+async fn no_page(uri: Uri) -> Response {
+    if uri.path() != "/" && uri.path() != "/index.html" {
+        return not_found(uri).await.into_response();
+    }
+    let html = format!(
+        "<!doctype html><meta charset=\"utf-8\"><title>gilwall: no demo page here</title>\n\
+         <h1>No demo page here</h1>\n\
+         <p>This gilwall serves the feature endpoints only (<code>/delay/1</code>, \
+         <code>/features</code>, <code>/healthz</code>): it was started with <code>--no-www</code>, \
+         or it has no page inside and found no built <code>www</code> folder.</p>\n\
+         <p>A gilwall with the page inside: <code>{}</code> in gilwall's checkout. \
+         In a checkout: <code>{}</code>, then <code>gilwall serve --www www</code>.</p>\n",
+        super::page::INSTALL_COMMAND,
+        super::page::BUILD_COMMAND,
+    );
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
 }
 
 /// Refuses work beyond `max_in_flight` with 503 rather than queueing without bound.

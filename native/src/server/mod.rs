@@ -15,6 +15,7 @@
 mod child;
 pub mod faults;
 mod handlers;
+pub mod page;
 pub mod serve;
 pub mod session;
 
@@ -46,6 +47,9 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// Folder served at `/` (the demo page), if any.
     pub www: Option<PathBuf>,
+    /// Serve the page inside this binary at `/` when `www` is `None` (see [`page`]).
+    #[serde(default)]
+    pub page_inside: bool,
     /// Faults injected into every `/delay` and `/features` answer (requests may override).
     pub faults: faults::Faults,
 }
@@ -58,6 +62,7 @@ impl Default for ServerConfig {
             max_in_flight: 16_384,
             header_timeout: Duration::from_secs(10),
             www: None,
+            page_inside: false,
             faults: faults::Faults::default(),
         }
     }

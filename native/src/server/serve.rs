@@ -16,10 +16,61 @@ use std::path::{Path, PathBuf};
 pub enum Page {
     /// None: the feature endpoints only (`--no-www`).
     Off,
-    /// This folder, which must hold an `index.html` (`--www DIR`).
+    /// This folder, which must hold a built page (`--www DIR`).
     Dir(PathBuf),
-    /// [`default_www`] if the page is built there; else the endpoints only, saying so.
+    /// The page inside this binary if it has one (feature `page`), else [`default_www`]; else
+    /// the endpoints only, saying so.
     Default,
+}
+
+/// Where the page at `/` comes from, once [`find`] has looked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A built page in this folder.
+    Dir(PathBuf),
+    /// The page inside this binary.
+    Inside,
+    /// No page: why not, in words, with the command that gives one.
+    Nothing(String),
+}
+
+/// Finds the page `page` asks for. A folder named explicitly must hold a built page (an error
+/// otherwise); the default falls back to no page, saying why.
+pub fn find(page: &Page) -> Result<Found, ServeError> {
+    find_among(page, &www_candidates())
+}
+
+/// [`find`], with `candidates` as the folders the default looks in.
+fn find_among(page: &Page, candidates: &[PathBuf]) -> Result<Found, ServeError> {
+    use super::page::{BUILD_COMMAND, INSIDE, INSTALL_COMMAND, missing_in, missing_inside};
+    Ok(match page {
+        Page::Off => Found::Nothing("--no-www".into()),
+        Page::Dir(dir) => match missing_in(dir) {
+            None => Found::Dir(dir.clone()),
+            Some("index.html") => return Err(ServeError::NoPage(dir.clone())),
+            Some(file) => {
+                return Err(ServeError::NotBuilt {
+                    dir: dir.clone(),
+                    file,
+                });
+            }
+        },
+        Page::Default => match (INSIDE, missing_inside()) {
+            (true, None) => Found::Inside,
+            _ => match first_built(candidates) {
+                Some(dir) => Found::Dir(dir),
+                None if INSIDE => Found::Nothing(format!(
+                    "this gilwall was built with the page feature but without the page's wasm; \
+                     build it with `{INSTALL_COMMAND}`"
+                )),
+                None => Found::Nothing(format!(
+                    "this gilwall has no page inside and found no built www folder here; \
+                     `{INSTALL_COMMAND}` installs one with the page inside, or `{BUILD_COMMAND}` \
+                     in the checkout builds www/"
+                )),
+            },
+        },
+    })
 }
 
 /// What `gilwall serve` runs.
@@ -39,6 +90,17 @@ pub enum ServeError {
     /// `Page::Dir` names a folder without the page.
     #[error("--www {}: no index.html there; point it at gilwall's www folder", .0.display())]
     NoPage(PathBuf),
+    /// `Page::Dir` names a folder whose page has no wasm: it would never get past "loading…".
+    #[error(
+        "--www {}: the page is not built there (no {file}); build it with `cargo xtask web` in gilwall's checkout",
+        dir.display()
+    )]
+    NotBuilt {
+        /// The folder.
+        dir: PathBuf,
+        /// The first file of the built page that is missing.
+        file: &'static str,
+    },
     /// The tokio runtime could not start.
     #[error("cannot start the tokio runtime")]
     Runtime(#[source] std::io::Error),
@@ -79,15 +141,12 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
         page,
         mut config,
     } = options;
-    config.www = match &page {
-        Page::Off => None,
-        Page::Dir(dir) if !dir.join("index.html").is_file() => {
-            return Err(ServeError::NoPage(dir.clone()));
-        }
-        Page::Dir(dir) => Some(dir.clone()),
-        Page::Default => default_www(),
+    let found = find(&page)?;
+    config.www = match &found {
+        Found::Dir(dir) => Some(dir.clone()),
+        _ => None,
     };
-    let www = config.www.clone();
+    config.page_inside = found == Found::Inside;
     serve_until(
         addr,
         config,
@@ -105,15 +164,18 @@ pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
             };
             let port = local.port();
             // `cargo xtask browser` reads the page's URL from the first of these lines.
-            match (&page, &www) {
-                (Page::Off, _) => {}
-                (_, Some(dir)) => println!(
+            match &found {
+                Found::Nothing(_) if page == Page::Off => {}
+                Found::Dir(dir) => println!(
                     "gilwall: demo page at http://{host}:{port}/ (from {})",
                     dir.display()
                 ),
-                (_, None) => println!(
-                    "gilwall: no www folder found; serving the API only (build the page with `cargo xtask web`)"
-                ),
+                Found::Inside => {
+                    println!("gilwall: demo page at http://{host}:{port}/ (inside this binary)")
+                }
+                Found::Nothing(why) => {
+                    println!("gilwall: no demo page: {why}; serving the API only")
+                }
             }
             println!(
                 "gilwall: feature server at http://{host}:{port}/delay/1 and /features; Ctrl-C stops it"
@@ -185,13 +247,78 @@ fn signalled() -> impl Future<Output = ()> {
     }
 }
 
-/// The demo page's folder: `./www` if it has an index.html, else the source tree's `www`.
+/// The demo page's folder: `./www` if the page is built there, else the source tree's `www`
+/// if it is built (see [`super::page::missing_in`]).
 pub fn default_www() -> Option<PathBuf> {
-    let candidates = [
+    first_built(&www_candidates())
+}
+
+fn www_candidates() -> [PathBuf; 2] {
+    [
         PathBuf::from("www"),
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../www"),
-    ];
+    ]
+}
+
+fn first_built(candidates: &[PathBuf]) -> Option<PathBuf> {
     candidates
-        .into_iter()
-        .find(|d| d.join("index.html").is_file())
+        .iter()
+        .find(|d| super::page::missing_in(d).is_none())
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(dir: &Path, built: bool) {
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html>").unwrap();
+        if built {
+            std::fs::write(dir.join("pkg/gilwall_web.js"), "").unwrap();
+            std::fs::write(dir.join("pkg/gilwall_web_bg.wasm"), "").unwrap();
+        }
+    }
+
+    #[test]
+    fn a_folder_named_with_www_must_hold_a_built_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = find_among(&Page::Dir(dir.path().into()), &[]).unwrap_err();
+        assert!(matches!(e, ServeError::NoPage(_)), "{e}");
+        page(dir.path(), false);
+        let e = find_among(&Page::Dir(dir.path().into()), &[]).unwrap_err();
+        assert!(e.to_string().contains("cargo xtask web"), "{e}");
+        page(dir.path(), true);
+        assert_eq!(
+            find_among(&Page::Dir(dir.path().into()), &[]).unwrap(),
+            Found::Dir(dir.path().into())
+        );
+    }
+
+    #[test]
+    fn the_default_takes_the_page_inside_or_the_first_built_folder_or_says_how_to_get_one() {
+        let unbuilt = tempfile::tempdir().unwrap();
+        page(unbuilt.path(), false);
+        let built = tempfile::tempdir().unwrap();
+        page(built.path(), true);
+        let found = find_among(
+            &Page::Default,
+            &[unbuilt.path().into(), built.path().into()],
+        );
+        let none = find_among(&Page::Default, &[unbuilt.path().into()]).unwrap();
+        if super::super::page::INSIDE {
+            assert_eq!(found.unwrap(), Found::Inside);
+            assert_eq!(none, Found::Inside);
+        } else {
+            assert_eq!(found.unwrap(), Found::Dir(built.path().into()));
+            let Found::Nothing(why) = none else {
+                panic!("an unbuilt folder was taken: {none:?}")
+            };
+            assert!(why.contains("cargo xtask install"), "{why}");
+        }
+        assert!(matches!(
+            find_among(&Page::Off, &[built.path().into()]).unwrap(),
+            Found::Nothing(_)
+        ));
+    }
 }

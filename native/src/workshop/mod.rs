@@ -196,25 +196,34 @@ pub fn browser_instructions(port: u16) -> String {
 }
 
 fn browser_lesson(serve: bool) -> Result<()> {
-    use crate::server::serve::{Page, ServeOptions, default_www};
+    use crate::server::serve::{Page, ServeOptions, find};
     use std::net::{Ipv4Addr, SocketAddr};
     print!("{}", browser_instructions(PAGE_PORT));
     if !serve {
         return Ok(());
     }
-    let Some(www) = default_www() else {
-        bail!(
-            "--serve: the demo page is not built in this checkout (no www/index.html); \
-             run `cargo xtask serve`, which builds and serves it"
-        );
-    };
+    let page = lesson_page(find(&Page::Default)?)?;
     // What `gilwall serve --port 8000` does, with the page that was just found.
     crate::server::serve::serve(ServeOptions {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, PAGE_PORT)),
-        page: Page::Dir(www),
+        page,
         config: ServerConfig::default(),
     })?;
     Ok(())
+}
+
+/// The page lesson 7 serves: the one found, or an error saying how to build it — a page whose
+/// wasm is missing would sit at "loading…", so it is refused rather than served.
+fn lesson_page(found: crate::server::serve::Found) -> Result<crate::server::serve::Page> {
+    use crate::server::serve::{Found, Page};
+    Ok(match found {
+        Found::Dir(dir) => Page::Dir(dir),
+        Found::Inside => Page::Default,
+        Found::Nothing(why) => bail!(
+            "--serve: the demo page is not built: {why}; or run `cargo xtask serve` in the \
+             checkout, which builds the page and serves it"
+        ),
+    })
 }
 
 /// The port the page's URL names: `gilwall serve`'s and `cargo xtask serve`'s default.
@@ -372,6 +381,23 @@ mod tests {
         let text = browser_instructions(8000);
         assert!(text.contains("http://127.0.0.1:8000/?lesson=7"), "{text}");
         assert!(text.contains("cargo xtask serve") && text.contains("frame meter"));
+    }
+
+    #[test]
+    fn lesson_seven_refuses_to_serve_a_page_that_is_not_built() {
+        use crate::server::serve::{Found, Page};
+        let e = lesson_page(Found::Nothing(
+            "no built www folder; `cargo xtask install` installs one".into(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("not built")
+                && e.contains("cargo xtask install")
+                && e.contains("cargo xtask serve"),
+            "{e}"
+        );
+        assert_eq!(lesson_page(Found::Inside).unwrap(), Page::Default);
     }
 
     #[test]
