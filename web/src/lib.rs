@@ -19,6 +19,7 @@ pub mod preset;
 pub mod strategy;
 pub mod sweep;
 pub mod threads;
+pub mod trace;
 pub mod wire;
 pub mod worker;
 
