@@ -118,7 +118,9 @@ export function drawTimeline(svg, legend, point, { title, colour = '#111827' } =
   for (const [ms, label, stroke, dash] of marks) {
     if (!(ms > 0)) continue;
     el('line', { x1: fx(ms), x2: fx(ms), y1: M.top - 20, y2: M.top + plotH, stroke, 'stroke-width': 2.5, 'stroke-dasharray': dash }, svg);
-    text(svg, fx(ms) + (label === 'model' ? -6 : 6), M.top - 8, label, { class: 'tick', 'text-anchor': label === 'model' ? 'end' : 'start' });
+    // Each label on its own side of its line, kept inside the picture.
+    const left = label === 'model' ? fx(ms) > M.left + 80 : fx(ms) > W - M.right - 100;
+    text(svg, fx(ms) + (left ? -6 : 6), M.top - 8, label, { class: 'tick', 'text-anchor': left ? 'end' : 'start' });
   }
 }
 
