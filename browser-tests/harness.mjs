@@ -39,11 +39,27 @@ export async function launch(extraArgs = []) {
 }
 
 /**
+ * Lends `page` its main thread's CPU clock: `window.gilwallThreadCpuMs()` resolves to the
+ * renderer main thread's CPU time in ms (the DevTools protocol's `Performance.getMetrics`
+ * ThreadTime, read from the OS). A page has no such clock of its own; with this one the page's
+ * reports carry `main_thread_cpu` per point.
+ */
+export async function lendThreadClock(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.exposeFunction('gilwallThreadCpuMs', async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return 1000 * metrics.find((m) => m.name === 'ThreadTime').value;
+  });
+}
+
+/**
  * Opens the page and waits for `window.gilwall`; collects console errors and page errors into
- * the returned `errors` array.
+ * the returned `errors` array. The page is lent its main thread's CPU clock (`lendThreadClock`).
  */
 export async function openPage(context, path = '/') {
   const page = await context.newPage();
+  await lendThreadClock(page);
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));

@@ -1,6 +1,7 @@
 // `cargo xtask page-run CONFIG [--export-json FILE]`: one sweep on the demo page in headless
 // Chromium, exactly as `window.gilwall.run(CONFIG)` runs it, printed as a table with each
-// point's copies between heaps and the longest frame the page showed while it ran. Not a test:
+// point's copies between heaps, the longest gap between the main thread's heartbeats while it
+// ran and the main thread's own CPU (the harness lends the page its thread clock). Not a test:
 // it records browser figures for BENCHMARKS.md and for talks, reproducibly.
 //
 //   node browser-tests/page-run.mjs '{"strategies":["workers","wasm-threads"],"tasks":[1,4]}'
@@ -33,10 +34,11 @@ try {
   const frames = await page.evaluate(() => window.gilwall.responsiveness().by_point);
   const ms = (v) => (v === undefined || v === null ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(0));
   const mib = (b) => (b === undefined ? '–' : (b / (1 << 20)).toFixed(2));
-  const rows = [['strategy', 'N', 'median ms', 'model ms', 'efficiency', 'cpu ms / task', 'copied MiB / task', 'copy ms / task', 'longest frame ms', 'errors']];
+  const rows = [['strategy', 'N', 'median ms', 'model ms', 'efficiency', 'cpu ms / task', 'copied MiB / task', 'copy ms / task', 'longest gap ms', 'main thread CPU', 'errors']];
   for (const p of report.points) {
     rows.push([p.strategy, p.tasks, ms(p.median_ms), ms(p.model_ms), `${Math.round(p.efficiency * 100)} %`, ms(p.cpu_measured_ms),
-      mib(p.copied_bytes), ms(p.copy_ms), ms(frames[`${p.strategy}@${p.tasks}`]?.max_frame_gap_ms), p.errors]);
+      mib(p.copied_bytes), ms(p.copy_ms), ms(frames[`${p.strategy}@${p.tasks}`]?.max_frame_gap_ms),
+      p.main_thread_cpu === undefined ? '–' : `${p.main_thread_cpu.toFixed(3)} cores`, p.errors]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   const line = (r) => `| ${r.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;

@@ -8,6 +8,7 @@ import init, {
 } from './pkg/gilwall_web.js';
 import { drawChart, drawLegend, formatMs } from './chart.js';
 import { Meter } from './meter.js';
+import { drawTimeline } from './timeline.js';
 
 /**
  * Colours for loaded reports' series whose strategy's colour is taken or unknown to core: darker
@@ -25,6 +26,8 @@ const state = {
   earlier: [],          // earlier runs of this page, drawn faded: {label, report}
   loaded: [],           // saved reports loaded by the user: {name, report}
   windows: new Map(),   // "strategy@N" → timed-run windows [{start, end}] of the current run
+  picked: null,         // the point whose timeline is shown: {point, title, colour}, or null
+  pinned: false,        // whether a click chose it (else the view follows the run)
   sweep: null,
   stopping: false,
   runs: 0,
@@ -168,6 +171,7 @@ async function run(config, { fromForm = false } = {}) {
   state.runs++;
   state.current = null;
   state.windows = new Map();
+  state.pinned = false;
   state.sweep = sweep;
   $('#run').disabled = true;
   $('#stop').disabled = false;
@@ -200,6 +204,8 @@ async function run(config, { fromForm = false } = {}) {
           break;
         case 'point':
           state.current.points.push(e.point);
+          // The timeline follows the run, point by point, until a click picks one.
+          if (!state.pinned) state.picked = { point: e.point, title: `browser ${e.point.strategy} · N = ${e.point.tasks}`, colour: colour(e.point.strategy) };
           redraw();
           break;
         case 'error':
@@ -211,6 +217,11 @@ async function run(config, { fromForm = false } = {}) {
       }
     });
     state.current = report;
+    // The finished report's points carry what the run added at the end (the main thread's CPU).
+    if (state.picked && !state.pinned) {
+      const last = report.points[report.points.length - 1];
+      if (last) state.picked = { point: last, title: `browser ${last.strategy} · N = ${last.tasks}`, colour: colour(last.strategy) };
+    }
     // Let one more frame arrive so the last run's frame gap is closed before it is measured.
     await new Promise((r) => setTimeout(r, 120));
     redraw();
@@ -280,7 +291,7 @@ function seriesOf(report, { label, colorFor, marker, faded }) {
     const y = measure.of(p);
     if (!y) continue;
     if (!by.has(p.strategy)) by.set(p.strategy, []);
-    by.get(p.strategy).push({ tasks: p.tasks, ...y });
+    by.get(p.strategy).push({ tasks: p.tasks, ...y, point: p });
   }
   return [...by].map(([strategy, points]) => ({ label: label(strategy), color: colorFor(strategy), marker, faded, points }));
 }
@@ -316,10 +327,19 @@ function redraw() {
   const measure = $('#measure').value;
   const showModel = $('#show-model').checked && measure === 'makespan';
   const series = allSeries();
-  drawChart($('#chart'), series, { showModel, yLabel: MEASURES[measure]?.label });
+  drawChart($('#chart'), series, { showModel, yLabel: MEASURES[measure]?.label, onPick: pick, picked: state.picked?.point });
   drawLegend($('#legend'), series, { showModel });
+  drawTimeline($('#timeline'), $('#timeline-legend'), state.picked?.point, state.picked ?? {});
   drawTable();
   drawLoaded();
+}
+
+/** Shows the timeline of `point` of `series` (a click on the chart or the table). */
+function pick(series, point) {
+  state.picked = { point, title: `${series.label} · N = ${point.tasks}`, colour: series.color };
+  state.pinned = true;
+  redraw();
+  $('#timeline-section').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
 }
 
 function drawTable() {
@@ -447,9 +467,7 @@ async function main() {
   state.colours = strategy_colours();
   state.presets = presets();
   state.lessons = lessons();
-  meter = new Meter({
-    spinner: $('#spinner'), gaps: $('#gaps'), fps: $('#fps'), worst: $('#worst'), longtasks: $('#longtasks'),
-  });
+  meter = new Meter({ canvas: $('#meter-canvas') });
   buildControls();
   $('#meta').textContent = `gilwall ${version()} · ${navigator.hardwareConcurrency || '?'} cores · ` +
     (self.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated') +
@@ -481,8 +499,10 @@ async function main() {
     load,
     /** The report of the last run (or the one under way). */
     report: () => state.current,
-    /** Frame gaps and long tasks during each strategy's timed runs, in the last run. */
+    /** Heartbeat gaps and long tasks during each strategy's timed runs, in the last run. */
     responsiveness,
+    /** What the meter shows now: {longest_gap_ms, frozen, long_tasks}, from its painter. */
+    meterShown: () => meter.shown(),
     /** The `features` kernel in wasm over `bytes` (a Uint8Array), as hex. */
     featuresChecksum: (bytes, passes) => features_checksum(bytes, BigInt(passes)),
     pinnedFeaturesCase: pinned_features_case,

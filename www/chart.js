@@ -39,9 +39,10 @@ function formatMs(ms) {
 /**
  * Draws `series` into `svg`. Each series: {label, color, points: [{tasks, ms, model_ms}],
  * marker: 'circle'|'square', faded: bool}. `showModel` adds the dashed model lines; `yLabel`
- * names what `ms` is (the time for all tasks unless told otherwise).
+ * names what `ms` is (the time for all tasks unless told otherwise). A point with `point` (its
+ * report point) calls `onPick(series, point)` when clicked; `picked` is ringed.
  */
-export function drawChart(svg, series, { showModel = true, yLabel = 'time for all tasks' } = {}) {
+export function drawChart(svg, series, { showModel = true, yLabel = 'time for all tasks', onPick = null, picked = null } = {}) {
   svg.replaceChildren();
   const all = series.flatMap((s) => s.points);
   const plotW = W - M.left - M.right, plotH = H - M.top - M.bottom;
@@ -103,6 +104,15 @@ export function drawChart(svg, series, { showModel = true, yLabel = 'time for al
         ? el('rect', { x: x - 7, y: y - 7, width: 14, height: 14, fill: '#fff', stroke: s.color, 'stroke-width': 3.5 }, g)
         : el('circle', { cx: x, cy: y, r: 7, fill: s.color, stroke: '#fff', 'stroke-width': 2 }, g);
       el('title', {}, mark).textContent = title;
+      if (p.point && p.point === picked) {
+        el('circle', { cx: x, cy: y, r: 13, fill: 'none', stroke: s.color, 'stroke-width': 3 }, g);
+      }
+      if (onPick && p.point) {
+        // A larger, invisible target than the marker, so a point is easy to click.
+        const hit = el('circle', { cx: x, cy: y, r: 16, fill: 'transparent', class: 'pick' }, g);
+        el('title', {}, hit).textContent = `${title} — click for its timeline`;
+        hit.addEventListener('click', () => onPick(s, p.point));
+      }
     }
   }
 }
@@ -128,4 +138,4 @@ export function drawLegend(ul, series, { showModel = true } = {}) {
   }
 }
 
-export { formatMs };
+export { formatMs, niceTicks };

@@ -1,21 +1,33 @@
-// The responsiveness meter: a spinner driven by requestAnimationFrame on the main thread, the
-// frame rate, the longest recent frame, long tasks (PerformanceObserver, where the browser has
-// it), and a strip of frame gaps. While `async` runs its CPU work on the main thread the
-// spinner stops and the strip turns red; while `workers` run it keeps turning.
+// The responsiveness meter, the main thread's half: a heartbeat every HEARTBEAT_MS and the
+// long tasks the browser reports, sent to a worker (meter-worker.js) that draws the meter in an
+// OffscreenCanvas. While `async` runs its CPU work on the main thread the heartbeats stop: the
+// dial's hand stands still and the strip turns red; while `workers` run it keeps turning.
+//
+// The main thread only keeps a timer and posts a number: no animation frame, no drawing, no
+// animated element. A meter that paints every frame on the main thread costs a core in
+// rendering here (headless, software-rendered), the very core the workers are measured on.
 
-/** A frame gap this long or longer counts as a frozen page (the Long Tasks API's threshold). */
+/** A gap between heartbeats this long or longer counts as a frozen page (the Long Tasks API's threshold). */
 export const LONG_FRAME_MS = 50;
+/** How often the main thread beats, ms: well under LONG_FRAME_MS, so a freeze is seen. */
+export const HEARTBEAT_MS = 20;
 const HISTORY_MS = 120_000;
-const STRIP_MS = 10_000;
 
 export class Meter {
-  constructor({ spinner, gaps, fps, worst, longtasks }) {
-    this.canvas = { spinner, gaps };
-    this.out = { fps, worst, longtasks };
-    this.frames = [];      // performance.now() of each animation frame
-    this.longTasks = [];   // {start, end} of each long task or long animation frame
+  /** `canvas`: the meter's canvas, handed over to the painting worker. */
+  constructor({ canvas }) {
+    this.beats = [];       // performance.now() of each heartbeat
+    this.longTasks = [];   // {type, start, end} of each long task or long animation frame
+    this.painter = null;
+    this.pending = [];
+    if (canvas.transferControlToOffscreen && globalThis.Worker) {
+      this.painter = new Worker(new URL('meter-worker.js', import.meta.url));
+      const offscreen = canvas.transferControlToOffscreen();
+      this.painter.postMessage({ canvas: offscreen }, [offscreen]);
+      this.painter.onmessage = (e) => { if (e.data.shown) this.pending.shift()?.(e.data.shown); };
+    }
     this.observe();
-    requestAnimationFrame(() => this.frame());
+    setInterval(() => this.beat(), HEARTBEAT_MS);
   }
 
   observe() {
@@ -23,27 +35,39 @@ export class Meter {
     for (const type of ['longtask', 'long-animation-frame']) {
       if (!types.includes(type)) continue;
       const observer = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) this.longTasks.push({ type, start: e.startTime, end: e.startTime + e.duration });
+        for (const e of list.getEntries()) {
+          const t = { type, start: e.startTime, end: e.startTime + e.duration };
+          this.longTasks.push(t);
+          if (type === 'longtask') this.painter?.postMessage({ longTask: { start: performance.timeOrigin + t.start, end: performance.timeOrigin + t.end } });
+        }
       });
       observer.observe({ type, buffered: false });
     }
-    this.sources = types.filter((t) => t === 'longtask' || t === 'long-animation-frame');
   }
 
-  frame() {
+  beat() {
     const now = performance.now();
-    this.frames.push(now);
-    while (this.frames.length && this.frames[0] < now - HISTORY_MS) this.frames.shift();
-    while (this.longTasks.length && this.longTasks[0].end < now - HISTORY_MS) this.longTasks.shift();
-    this.draw(now);
-    requestAnimationFrame(() => this.frame());
+    this.beats.push(now);
+    if (this.beats[0] < now - HISTORY_MS) {
+      this.beats.splice(0, this.beats.findIndex((t) => t >= now - HISTORY_MS));
+      this.longTasks = this.longTasks.filter((t) => t.end >= now - HISTORY_MS);
+    }
+    this.painter?.postMessage({ beat: performance.timeOrigin + now });
   }
 
-  /** Frame gaps `[from, to]` ending after `since`, oldest first, with the one still open at `now`. */
+  /** What the meter shows now: {longest_gap_ms (last 5 s), frozen, long_tasks (last 5 s)}. */
+  shown() {
+    if (!this.painter) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.pending.push(resolve);
+      this.painter.postMessage({ ask: 'shown' });
+    });
+  }
+
+  /** Heartbeat gaps `[from, to]` ending after `since`, oldest first, with the one still open at `now`. */
   gaps(now = performance.now(), since = -Infinity) {
     const out = [];
-    const f = this.frames;
-    // Frames are in time order: walk back only as far as `since`.
+    const f = this.beats;
     let i = f.length - 1;
     while (i > 0 && f[i - 1] > since) i--;
     for (i = Math.max(i, 1); i < f.length; i++) out.push({ from: f[i - 1], to: f[i] });
@@ -53,8 +77,9 @@ export class Meter {
 
   /**
    * How the page fared during the time windows `[{start, end}]` (a strategy's timed runs):
-   * the longest frame gap that overlaps them, how many such gaps reached LONG_FRAME_MS, and
-   * how many long tasks overlapped them.
+   * the longest heartbeat gap that overlaps them, how many such gaps reached LONG_FRAME_MS,
+   * and how many long tasks overlapped them. (The names say "frame" for the reports and
+   * scripts that read them; the meter times heartbeats, which a frozen thread delays alike.)
    */
   during(windows, now = performance.now()) {
     const overlaps = (a, b) => windows.some((w) => a < w.end && b > w.start);
@@ -69,58 +94,5 @@ export class Meter {
     }
     const longTasks = this.longTasks.filter((t) => overlaps(t.start, t.end) && t.type === 'longtask').length;
     return { max_frame_gap_ms: maxGap, long_frames: longFrames, long_tasks: longTasks };
-  }
-
-  draw(now) {
-    const recent = this.frames.filter((t) => t > now - 1000);
-    this.out.fps.textContent = String(recent.length);
-    this.out.fps.className = recent.length >= 30 ? 'good' : 'bad';
-    const last5 = this.gaps(now, now - 5000);
-    const worst = Math.max(0, ...last5.map((g) => g.to - g.from));
-    this.out.worst.textContent = `${Math.round(worst)} ms`;
-    this.out.worst.className = worst >= LONG_FRAME_MS ? 'bad' : 'good';
-    if (this.sources.length) {
-      // Long tasks where the browser reports them, else long animation frames.
-      const type = this.sources.includes('longtask') ? 'longtask' : 'long-animation-frame';
-      const n = this.longTasks.filter((t) => t.end > now - 5000 && t.type === type).length;
-      this.out.longtasks.textContent = `${n} in 5 s`;
-      this.out.longtasks.className = n ? 'bad' : 'good';
-    } else {
-      this.out.longtasks.textContent = 'n/a here';
-    }
-    this.drawSpinner(now);
-    this.drawStrip(now);
-  }
-
-  drawSpinner(now) {
-    const c = this.canvas.spinner, ctx = c.getContext('2d');
-    const r = c.width / 2;
-    ctx.clearRect(0, 0, c.width, c.height);
-    ctx.lineWidth = 10;
-    ctx.strokeStyle = '#c7d2fe';
-    ctx.beginPath(); ctx.arc(r, r, r - 8, 0, 2 * Math.PI); ctx.stroke();
-    const angle = ((now / 1200) % 1) * 2 * Math.PI - Math.PI / 2;
-    ctx.strokeStyle = '#1d4ed8';
-    ctx.lineCap = 'round';
-    ctx.beginPath(); ctx.arc(r, r, r - 8, angle - 1.1, angle); ctx.stroke();
-    ctx.lineWidth = 8;
-    ctx.beginPath(); ctx.moveTo(r, r); ctx.lineTo(r + Math.cos(angle) * (r - 24), r + Math.sin(angle) * (r - 24)); ctx.stroke();
-  }
-
-  drawStrip(now) {
-    const c = this.canvas.gaps, ctx = c.getContext('2d');
-    const { width: w, height: h } = c;
-    ctx.clearRect(0, 0, w, h);
-    const cap = 250;
-    const y = (ms) => h - (Math.min(ms, cap) / cap) * (h - 4);
-    ctx.strokeStyle = '#fca5a5'; ctx.lineWidth = 1; ctx.setLineDash([4, 4]);
-    ctx.beginPath(); ctx.moveTo(0, y(LONG_FRAME_MS)); ctx.lineTo(w, y(LONG_FRAME_MS)); ctx.stroke();
-    ctx.setLineDash([]);
-    for (const g of this.gaps(now, now - STRIP_MS)) {
-      const gap = g.to - g.from;
-      const x0 = w - ((now - g.from) / STRIP_MS) * w, x1 = w - ((now - g.to) / STRIP_MS) * w;
-      ctx.fillStyle = gap >= LONG_FRAME_MS ? '#dc2626' : '#10b981';
-      ctx.fillRect(x0, y(gap), Math.max(1.5, x1 - x0 - 0.5), h - y(gap));
-    }
   }
 }

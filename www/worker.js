@@ -8,9 +8,9 @@ await init();
 await warm_up();
 
 self.onmessage = async (event) => {
-  const { job, body } = event.data;
+  const { job, body, origin } = event.data;
   try {
-    const reply = await worker_handle(job, body);
+    const reply = await worker_handle(job, body, origin);
     // The features go back by transfer: the copy out of this worker's wasm memory was already
     // made (and timed) in Rust; cloning the buffer again would be a copy nobody counts.
     postMessage(reply, reply.features ? [reply.features.buffer] : []);

@@ -162,6 +162,12 @@ pub struct Point {
     /// lanes, where the runtime traces; see [`Timeline`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Timeline>,
+    /// The page's main thread's own CPU time over the point's measured repeats ÷ their wall
+    /// time, in cores (1 = a core busy throughout): what the page itself cost the cores its
+    /// workers are measured on. Browser reports only, and only where the page could read its
+    /// thread's CPU clock (driven through the DevTools protocol; a page alone cannot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_thread_cpu: Option<f64>,
 }
 
 /// The clock a point's measured CPU time was read from.
@@ -227,6 +233,7 @@ impl Point {
             copied_bytes: None,
             copy_ms: None,
             timeline: None,
+            main_thread_cpu: None,
         })
     }
 
@@ -420,6 +427,7 @@ impl Report {
                 ("copy_ms", p.copy_ms),
                 ("model_at_measured_ms", p.model_at_measured_ms),
                 ("schedule_efficiency", p.schedule_efficiency),
+                ("main_thread_cpu", p.main_thread_cpu),
             ];
             for (name, value) in numbers
                 .into_iter()

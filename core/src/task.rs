@@ -71,7 +71,7 @@ pub struct TaskOutcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copied: Option<Copied>,
     /// What the task did when and where, on the repeat's clock, for the runtimes that trace
-    /// (natively every strategy; the browser not yet); empty otherwise.
+    /// (natively and in the browser, every strategy); empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub spans: Vec<Span>,
 }
@@ -281,9 +281,20 @@ pub async fn run_all_on_one_thread_traced<F: Fetcher, C: Clock + Clone + Send + 
     clock: &C,
     specs: &[TaskSpec],
 ) -> Vec<TaskOutcome> {
+    run_all_on_one_thread_on(fetcher, clock, specs, Lane::EventLoop).await
+}
+
+/// [`run_all_on_one_thread_traced`] on another `lane`: the page's event loop is its main
+/// thread ([`Lane::MainThread`]).
+pub async fn run_all_on_one_thread_on<F: Fetcher, C: Clock + Clone + Send + Sync + 'static>(
+    fetcher: &F,
+    clock: &C,
+    specs: &[TaskSpec],
+    lane: Lane,
+) -> Vec<TaskOutcome> {
     let tasks = specs
         .iter()
-        .map(|s| run_task_on(fetcher, clock, s, || Lane::EventLoop));
+        .map(|s| run_task_on(fetcher, clock, s, || lane));
     futures::future::join_all(tasks).await
 }
 

@@ -20,6 +20,14 @@ extern "C" {
     static PERFORMANCE: Performance;
     #[wasm_bindgen(method)]
     fn now(this: &Performance) -> f64;
+    #[wasm_bindgen(method, getter, js_name = timeOrigin)]
+    fn time_origin(this: &Performance) -> f64;
+    #[wasm_bindgen(method, js_name = getEntriesByName)]
+    fn get_entries_by_name(this: &Performance, name: &str, kind: &str) -> js_sys::Array;
+    #[wasm_bindgen(method, js_name = clearResourceTimings)]
+    fn clear_resource_timings(this: &Performance);
+    #[wasm_bindgen(method, js_name = setResourceTimingBufferSize)]
+    fn set_resource_timing_buffer_size(this: &Performance, n: u32);
 
     type NavigatorLike;
     #[wasm_bindgen(thread_local_v2, js_name = navigator)]
@@ -44,6 +52,56 @@ impl Clock for PerfClock {
     fn now_ms(&self) -> f64 {
         PERFORMANCE.with(Performance::now)
     }
+}
+
+/// `performance.timeOrigin + performance.now()`: ms since the Unix epoch at high resolution,
+/// one clock for the page and every worker (each of which has its own time origin).
+pub fn epoch_now_ms() -> f64 {
+    PERFORMANCE.with(|p| p.time_origin() + p.now())
+}
+
+/// `performance.timeOrigin`: when this scope's `performance.now()` was 0, in epoch ms.
+pub fn time_origin() -> f64 {
+    PERFORMANCE.with(Performance::time_origin)
+}
+
+/// Empties this scope's Resource Timing buffer and makes room for `n` entries, so a repeat's
+/// fetches are the ones found there.
+pub fn reset_resource_timings(n: u32) {
+    PERFORMANCE.with(|p| {
+        p.clear_resource_timings();
+        p.set_resource_timing_buffer_size(n);
+    });
+}
+
+/// Every Resource Timing entry for `url` in this scope: `(startTime, responseEnd)` on this
+/// scope's `performance.now()` clock, as the network saw them. `responseEnd` is when the last
+/// byte arrived, even while this thread was too busy to look.
+pub fn resource_times(url: &str) -> Vec<(f64, f64)> {
+    let get = |e: &JsValue, k: &str| {
+        js_sys::Reflect::get(e, &k.into())
+            .ok()
+            .and_then(|v| v.as_f64())
+    };
+    PERFORMANCE
+        .with(|p| p.get_entries_by_name(url, "resource"))
+        .iter()
+        .filter_map(|e| Some((get(&e, "startTime")?, get(&e, "responseEnd")?)))
+        .collect()
+}
+
+/// The name of the function through which whoever drives the page (a test, `cargo xtask
+/// page-run`) lends it its main thread's CPU clock: `globalThis.gilwallThreadCpuMs()`, resolving
+/// to ms. Browsers give a page no thread CPU clock of its own.
+pub const THREAD_CPU_PROBE: &str = "gilwallThreadCpuMs";
+
+/// This thread's CPU time in ms, where [`THREAD_CPU_PROBE`] is there to read it; else `None`.
+pub async fn thread_cpu_ms() -> Option<f64> {
+    let probe = js_sys::Reflect::get(&js_sys::global(), &THREAD_CPU_PROBE.into()).ok()?;
+    let probe = probe.dyn_into::<js_sys::Function>().ok()?;
+    let value = probe.call0(&JsValue::NULL).ok()?;
+    let value = JsFuture::from(Promise::resolve(&value)).await.ok()?;
+    value.as_f64().filter(|v| v.is_finite() && *v >= 0.0)
 }
 
 /// Fetches with the global `fetch()`; a non-2xx status is an error carrying the server's text.

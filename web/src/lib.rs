@@ -20,6 +20,7 @@ pub mod static_page;
 pub mod strategy;
 pub mod sweep;
 pub mod threads;
+pub mod trace;
 pub mod wire;
 pub mod worker;
 

@@ -16,10 +16,12 @@
 //! (a compute job's payload) and on the way back (the features a worker returns with its
 //! result, as the native `processes` strategy does).
 
-use crate::browser::{PerfClock, error_text};
+use crate::browser::error_text;
+use crate::trace::{self, RepeatClock};
 use crate::wire::{Job, add_copies};
 use futures::channel::oneshot;
 use gilwall_core::task::{Clock, Copied, TaskOutcome};
+use gilwall_core::timeline::{Lane, Span, SpanKind};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -99,17 +101,20 @@ impl Member {
         ))
     }
 
-    /// Posts `{job, body}` — `body`'s buffer transferred, not cloned — and waits for the reply.
+    /// Posts `{job, body, origin}` — `body`'s buffer transferred, not cloned; `origin` the
+    /// repeat's start in epoch ms, for the worker's spans — and waits for the reply.
     pub(crate) async fn ask(
         &self,
         job: String,
         body: Option<js_sys::Uint8Array>,
+        origin: f64,
     ) -> Result<JsValue, String> {
         let (tx, rx) = oneshot::channel();
         *self.reply.borrow_mut() = Some(tx);
         let message = js_sys::Object::new();
         let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&message, &k.into(), v);
         set("job", &job.into()).map_err(|e| error_text(&e))?;
+        set("origin", &origin.into()).map_err(|e| error_text(&e))?;
         let transfer = js_sys::Array::new();
         if let Some(body) = body {
             transfer.push(&body.buffer());
@@ -174,35 +179,56 @@ impl Pool {
     }
 
     /// Sends `job` (with `body` for a compute job) to worker `i` and waits for its outcome, with
-    /// the copies the page made (body out, features back) added to the worker's own.
-    async fn call(&self, i: usize, job: &Job, body: Option<&[u8]>) -> Result<TaskOutcome, String> {
+    /// the copies the page made (body out, features back) added to the worker's own, and every
+    /// span on `clock`: the worker's on its lane ([`Lane::WebWorker`] `i`), the page's copies on
+    /// the main thread.
+    async fn call(
+        &self,
+        i: usize,
+        job: &Job,
+        body: Option<&[u8]>,
+        clock: RepeatClock,
+    ) -> Result<TaskOutcome, String> {
         // `i` comes from a Crew, whose indices are below the pool's length at its creation, and
         // the pool never shrinks.
         let member = self.members.borrow()[i].clone();
-        let clock = PerfClock;
+        let lane = Lane::WebWorker(i as u32);
+        let mut spans = Vec::new();
         let (mut copy_ms, mut copied_bytes) = (0.0, 0u64);
         let body = body.map(|b| {
             let t0 = clock.now_ms();
             let out = js_sys::Uint8Array::from(b);
-            copy_ms += clock.now_ms() - t0;
+            let t1 = clock.now_ms();
+            spans.push(Span::new(SpanKind::Copy, Lane::MainThread, t0, t1));
+            copy_ms += t1 - t0;
             copied_bytes += b.len() as u64;
             out
         });
         // A job is plain data and always serialises.
         let text = serde_json::to_string(job).expect("a job always serialises");
-        let reply = member.ask(text, body).await?;
+        let sent = clock.now_ms();
+        let reply = member.ask(text, body, clock.start_epoch_ms).await?;
+        let replied = clock.now_ms();
         let get = |k: &str| js_sys::Reflect::get(&reply, &k.into()).unwrap_or(JsValue::UNDEFINED);
         let text = get("outcome")
             .as_string()
             .ok_or_else(|| format!("a Web Worker replied {}", error_text(&reply)))?;
         let mut outcome: TaskOutcome = serde_json::from_str(&text)
             .map_err(|e| format!("a Web Worker replied nonsense: {e}"))?;
+        let mut theirs: Vec<Span> = std::mem::take(&mut outcome.spans)
+            .into_iter()
+            .map(|s| s.on(lane))
+            .collect();
+        trace::fit(&mut theirs, sent, replied);
+        spans.extend(theirs);
         if let Ok(features) = get("features").dyn_into::<js_sys::Uint8Array>() {
             // The parent takes the features into its own heap, as the article's parent
             // unpickles a process's result.
             let t0 = clock.now_ms();
             let features = features.to_vec();
-            copy_ms += clock.now_ms() - t0;
+            let t1 = clock.now_ms();
+            spans.push(Span::new(SpanKind::Copy, Lane::MainThread, t0, t1));
+            copy_ms += t1 - t0;
             copied_bytes += features.len() as u64;
         }
         outcome.copied = Some(add_copies(
@@ -212,9 +238,7 @@ impl Pool {
                 ms: copy_ms,
             },
         ));
-        // The worker's clock has its own origin: when its fetch ended means nothing here.
-        outcome.fetched_at_ms = None;
-        Ok(outcome)
+        Ok(outcome.with_spans(spans))
     }
 }
 
@@ -241,12 +265,24 @@ impl Crew {
         })
     }
 
-    /// Runs `job` on the next free worker, waiting for one if all are busy.
-    pub async fn run(&self, job: Job, body: Option<&[u8]>) -> Result<TaskOutcome, String> {
+    /// Runs `job` on the next free worker, waiting for one if all are busy; spans on `clock`.
+    /// `ready` is when the task was ready for its CPU half (a compute job's body in): a wait
+    /// for a free worker from then shows as `wait-cpu` on the worker's lane.
+    pub async fn run(
+        &self,
+        job: Job,
+        body: Option<&[u8]>,
+        clock: RepeatClock,
+        ready: Option<f64>,
+    ) -> Result<TaskOutcome, String> {
         let i = self.acquire().await?;
-        let out = self.pool.call(i, &job, body).await;
+        let got = clock.now_ms();
+        let out = self.pool.call(i, &job, body, clock).await;
         self.release(i);
-        out
+        let wait = ready
+            .filter(|&at| got - at > 0.2)
+            .map(|at| Span::new(SpanKind::WaitCpu, Lane::WebWorker(i as u32), at, got));
+        out.map(|o| o.with_spans(wait))
     }
 
     async fn acquire(&self) -> Result<usize, String> {

@@ -11,13 +11,15 @@
 //! The strategies that cross heaps count what they copy (each outcome's `copied`), so a report
 //! shows the price of the article's pickling beside the threads that do not pay it.
 
-use crate::browser::{PerfClock, WebFetcher, fetch_bytes};
+use crate::browser::{WebFetcher, fetch_bytes};
 use crate::pool::{Crew, Pool};
 use crate::threads::{self, Driver};
+use crate::trace::{self, RepeatClock};
 use crate::wire::Job;
 use futures::future::join_all;
 use gilwall_core::strategy::{Runtime, StrategyId};
-use gilwall_core::task::{self, TaskOutcome, TaskSpec};
+use gilwall_core::task::{self, Clock, TaskOutcome, TaskSpec};
+use gilwall_core::timeline::{Lane, Span, SpanKind};
 use serde::Serialize;
 
 /// Whether this page can run `id`, and if not, why. Every browser strategy is built in; only
@@ -82,32 +84,42 @@ pub async fn prepare(id: StrategyId, pool_size: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs every task of one repeat with strategy `id` and returns their outcomes.
+/// Runs every task of one repeat with strategy `id` and returns their outcomes, each with its
+/// spans on `clock` (the repeat's): the page's own on [`Lane::MainThread`], a Web Worker's on
+/// [`Lane::WebWorker`] k, a wasm pool thread's on [`Lane::PoolThread`] k.
 pub async fn run(
     id: StrategyId,
     specs: &[TaskSpec],
     pool_size: u32,
+    clock: RepeatClock,
 ) -> Result<Vec<TaskOutcome>, String> {
-    let (fetcher, clock) = (WebFetcher, PerfClock);
+    let fetcher = WebFetcher;
     match id {
         // Article step 1: one task after another; each fetch is awaited before the next starts.
         StrategyId::Serial => {
             let mut out = Vec::with_capacity(specs.len());
             for spec in specs {
-                out.push(task::run_task(&fetcher, &clock, spec).await);
+                out.push(task::run_task_on(&fetcher, &clock, spec, || Lane::MainThread).await);
             }
+            trace::split_at_arrival(&clock, specs, &mut out);
             Ok(out)
         }
         // Article steps 2-3: asyncio.gather. Core's schedule, unchanged, on the page's event loop:
         // fetches overlap, and each kernel blocks the main thread — and the page — while it runs.
-        StrategyId::Async => Ok(task::run_all_on_one_thread(&fetcher, &clock, specs).await),
+        // The answers that came in meanwhile wait (`wait-cpu`): Resource Timing says when.
+        StrategyId::Async => {
+            let mut out =
+                task::run_all_on_one_thread_on(&fetcher, &clock, specs, Lane::MainThread).await;
+            trace::split_at_arrival(&clock, specs, &mut out);
+            Ok(out)
+        }
         // Article step 4: the whole task (fetch and compute) runs in a worker.
         StrategyId::Workers => {
             let crew = Crew::new(Pool::get(), pool_size as usize)?;
             let jobs = specs.iter().map(|spec| {
                 let crew = &crew;
                 async move {
-                    let out = crew.run(Job::Task(spec.clone()), None).await;
+                    let out = crew.run(Job::Task(spec.clone()), None, clock, None).await;
                     settle(spec, out)
                 }
             });
@@ -119,22 +131,42 @@ pub async fn run(
             let jobs = specs.iter().map(|spec| {
                 let crew = &crew;
                 async move {
-                    match fetch_bytes(&spec.url).await {
-                        Err(e) => TaskOutcome::fetch_failed(spec, e, None),
+                    let start = clock.now_ms();
+                    let body = fetch_bytes(&spec.url).await;
+                    let fetched = clock.now_ms();
+                    let fetch = Span::new(SpanKind::Fetch, Lane::MainThread, start, fetched);
+                    match body {
+                        Err(e) => {
+                            TaskOutcome::fetch_failed(spec, e, Some(fetched)).with_spans([fetch])
+                        }
                         Ok(body) => {
-                            let out = crew.run(Job::Compute(spec.clone()), Some(&body)).await;
-                            settle(spec, out)
+                            let out = crew
+                                .run(
+                                    Job::Compute(spec.clone()),
+                                    Some(&body),
+                                    clock,
+                                    Some(fetched),
+                                )
+                                .await;
+                            let mut out = settle(spec, out);
+                            out.fetched_at_ms = Some(fetched);
+                            out.with_spans([fetch])
                         }
                     }
                 }
             });
-            Ok(join_all(jobs).await)
+            let mut out = join_all(jobs).await;
+            for o in &mut out {
+                o.spans.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+            }
+            trace::split_at_arrival(&clock, specs, &mut out);
+            Ok(out)
         }
         // Article step 5: free threads. A driver worker fetches concurrently and runs each
         // kernel on rayon's pool over shared memory; the page only awaits the reply.
         StrategyId::WasmThreads => {
             let driver = Driver::ensure(pool_size).await?;
-            driver.run(specs).await
+            driver.run(specs, clock).await
         }
         other => Err(format!("the {other} strategy is not one the page runs")),
     }

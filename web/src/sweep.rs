@@ -10,6 +10,7 @@
 
 use crate::browser::{self, PerfClock, error_text, to_js};
 use crate::strategy;
+use crate::trace::RepeatClock;
 use gilwall_core::calibrate::calibrate;
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
@@ -178,8 +179,19 @@ async fn run_sweep(
         emit,
         stop,
         threads: most,
+        main_thread: Vec::new(),
     };
-    sweep::run(&plan, report, &mut runner).await
+    let mut report = sweep::run(&plan, report, &mut runner).await?;
+    // What the page's main thread cost each point, where its CPU clock could be read.
+    for p in &mut report.points {
+        let key = (p.strategy.clone(), p.tasks);
+        if let Some((_, cpu, wall)) = runner.main_thread.iter().find(|(k, ..)| *k == key)
+            && *wall > 0.0
+        {
+            p.main_thread_cpu = Some(cpu / wall);
+        }
+    }
+    Ok(report)
 }
 
 /// What core's loop calls in the page.
@@ -188,6 +200,9 @@ struct PageRunner<'a, E> {
     stop: &'a Cell<bool>,
     /// The wasm-threads driver's pool size: every point runs on the sweep's one driver.
     threads: u32,
+    /// Per point (strategy, N): the main thread's CPU ms and the wall ms of its measured
+    /// repeats, where the page could read its thread's CPU clock.
+    main_thread: Vec<((String, u32), f64, f64)>,
 }
 
 impl<E> PageRunner<'_, E> {
@@ -220,11 +235,21 @@ impl<E: Fn(serde_json::Value)> Runner for PageRunner<'_, E> {
             "kind": "start", "strategy": point.strategy.as_str(), "tasks": point.tasks,
             "repeat": run.index, "repeats": run.of, "warmup": run.warmup,
         }));
-        let clock = PerfClock;
-        let t0 = clock.now_ms();
-        let outcomes = strategy::run(point.strategy, &specs, self.size(point)).await?;
+        // Read outside the clock: asking costs a round trip to whoever lends the clock.
+        let cpu0 = browser::thread_cpu_ms().await;
+        // Every span of the repeat, the page's and its workers', counts from here.
+        let clock = RepeatClock::start();
+        let outcomes = strategy::run(point.strategy, &specs, self.size(point), clock).await?;
+        let makespan_ms = clock.now_ms();
+        if let (Some(a), Some(b), false) = (cpu0, browser::thread_cpu_ms().await, run.warmup) {
+            let key = (point.strategy.as_str().to_string(), point.tasks);
+            match self.main_thread.iter_mut().find(|(k, ..)| *k == key) {
+                Some((_, cpu, wall)) => (*cpu, *wall) = (*cpu + (b - a), *wall + makespan_ms),
+                None => self.main_thread.push((key, b - a, makespan_ms)),
+            }
+        }
         Ok(Repeat {
-            makespan_ms: clock.now_ms() - t0,
+            makespan_ms,
             outcomes,
             server_late_p99_ms: None,
         })

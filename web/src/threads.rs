@@ -18,7 +18,9 @@
 //!   into the pool thread's closure, not copied, because every thread sees the same memory.
 
 use crate::pool::Member;
-use gilwall_core::task::{TaskOutcome, TaskSpec};
+use crate::trace::RepeatClock;
+use crate::wire::ThreadsJob;
+use gilwall_core::task::{Clock, TaskOutcome, TaskSpec};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -102,16 +104,29 @@ impl Driver {
         Ok(driver)
     }
 
-    /// Runs one repeat's tasks on the driver and returns their outcomes.
-    pub async fn run(&self, specs: &[TaskSpec]) -> Result<Vec<TaskOutcome>, String> {
+    /// Runs one repeat's tasks on the driver and returns their outcomes, spans on `clock`.
+    pub async fn run(
+        &self,
+        specs: &[TaskSpec],
+        clock: RepeatClock,
+    ) -> Result<Vec<TaskOutcome>, String> {
+        let job = ThreadsJob {
+            specs: specs.to_vec(),
+            origin_ms: clock.start_epoch_ms,
+        };
         // Task specs are plain data and always serialise.
-        let job = serde_json::to_string(specs).expect("task specs always serialise");
-        let reply = self.member.ask(job, None).await?;
+        let job = serde_json::to_string(&job).expect("task specs always serialise");
+        let sent = clock.now_ms();
+        let reply = self.member.ask(job, None, clock.start_epoch_ms).await?;
+        let replied = clock.now_ms();
         let text = reply
             .as_string()
             .ok_or_else(|| "the wasm-threads driver replied with something not text".to_string())?;
-        let outcomes: Vec<TaskOutcome> = serde_json::from_str(&text)
+        let mut outcomes: Vec<TaskOutcome> = serde_json::from_str(&text)
             .map_err(|e| format!("the wasm-threads driver replied nonsense: {e}"))?;
+        for o in &mut outcomes {
+            crate::trace::fit(&mut o.spans, sent, replied);
+        }
         if outcomes.len() != specs.len() {
             return Err(format!(
                 "the wasm-threads driver answered {} tasks of {}",
@@ -127,12 +142,15 @@ impl Driver {
 #[cfg(feature = "threads")]
 mod driver_side {
     use crate::browser::{PerfClock, WebFetcher};
+    use crate::trace::RepeatClock;
+    use crate::wire::ThreadsJob;
     use futures::channel::oneshot;
     use futures::future::join_all;
     use gilwall_core::calibrate::calibrate;
     use gilwall_core::kernel::Kernel;
     use gilwall_core::payload;
-    use gilwall_core::task::{Copied, Fetcher, TaskOutcome, TaskSpec, timed_compute};
+    use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, compute, traced};
+    use gilwall_core::timeline::{Lane, Span, SpanKind};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
 
@@ -170,36 +188,50 @@ mod driver_side {
         Ok(())
     }
 
-    /// Runs one repeat: `job` is the JSON list of task specs; the reply is the JSON list of
-    /// their outcomes, in the same order.
+    /// Runs one repeat: `job` is the JSON of a [`ThreadsJob`]; the reply is the JSON list of
+    /// their outcomes, in the same order, with spans on the repeat's clock: fetches on the
+    /// driver's event loop, waits and kernels on the pool thread that ran them.
     #[wasm_bindgen]
     pub async fn threads_run(job: String) -> Result<String, JsError> {
-        let specs: Vec<TaskSpec> = serde_json::from_str(&job)
+        let job: ThreadsJob = serde_json::from_str(&job)
             .map_err(|e| JsError::new(&format!("the page sent a malformed task list: {e}")))?;
-        let outcomes = join_all(specs.into_iter().map(one_task)).await;
+        let clock = RepeatClock::at(job.origin_ms);
+        let outcomes = join_all(job.specs.into_iter().map(|s| one_task(s, clock))).await;
         // Outcomes are integers, finite floats and strings.
         Ok(serde_json::to_string(&outcomes).expect("outcomes always serialise"))
     }
 
     /// One task: fetch on the driver's event loop, then the kernel on a pool thread.
-    async fn one_task(spec: TaskSpec) -> TaskOutcome {
+    async fn one_task(spec: TaskSpec, clock: RepeatClock) -> TaskOutcome {
         let index = spec.index;
-        let body = match WebFetcher.fetch(&spec.url).await {
+        let start = clock.now_ms();
+        let body = WebFetcher.fetch(&spec.url).await;
+        let at = clock.now_ms();
+        // The driver only waits (for answers and for the pool), so it sees each answer at once.
+        let fetch = Span::new(SpanKind::Fetch, Lane::EventLoop, start, at);
+        let body = match body {
             Ok(body) => body,
-            Err(e) => return TaskOutcome::fetch_failed(&spec, e, None),
+            Err(e) => return TaskOutcome::fetch_failed(&spec, e, Some(at)).with_spans([fetch]),
         };
         let (tx, rx) = oneshot::channel();
         // `body` moves into the closure: the pool thread reads the very bytes the fetch wrote
         // into shared memory. Nothing is copied.
         rayon::spawn(move || {
-            let computed = timed_compute(&PerfClock, &body, &spec);
-            let _ = tx.send(computed);
+            // Every pool thread reads the same epoch clock, so its spans line up with the
+            // driver's; until a thread is free the task waits for it (a pool slot).
+            let lane = Lane::PoolThread(rayon::current_thread_index().unwrap_or(0) as u32);
+            let began = clock.now_ms();
+            let wait = (began - at > 0.2).then(|| Span::new(SpanKind::WaitCpu, lane, at, began));
+            let (computed, cpu) = traced(&clock, lane, || compute(&body, &spec));
+            let _ = tx.send((computed, wait.into_iter().chain([cpu]).collect::<Vec<_>>()));
         });
         // Waking this future from a pool thread goes through `Atomics.waitAsync`, so the
         // driver's event loop keeps serving the other fetches meanwhile.
         let outcome = match rx.await {
-            Ok(computed) => TaskOutcome::computed(index, None, computed),
-            Err(_) => TaskOutcome::failed(index, "a pool thread dropped its task".into(), None),
+            Ok((computed, spans)) => TaskOutcome::computed(index, Some(at), computed)
+                .with_spans([fetch].into_iter().chain(spans)),
+            Err(_) => TaskOutcome::failed(index, "a pool thread dropped its task".into(), None)
+                .with_spans([fetch]),
         };
         outcome.with_copied(Copied { bytes: 0, ms: 0.0 })
     }

@@ -19,6 +19,16 @@ pub enum Job {
     Compute(TaskSpec),
 }
 
+/// What the page asks the wasm-threads driver to run: one repeat's tasks, and the repeat's
+/// start in epoch ms, so the driver's and pool threads' spans are on the repeat's clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadsJob {
+    /// The repeat's tasks.
+    pub specs: Vec<TaskSpec>,
+    /// The repeat's start, epoch ms (`performance.timeOrigin + performance.now()`).
+    pub origin_ms: f64,
+}
+
 /// `a` and `b` together: bytes and time of two sets of copies of one task's data.
 pub fn add_copies(a: Option<Copied>, b: Copied) -> Copied {
     match a {

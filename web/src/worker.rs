@@ -3,11 +3,13 @@
 //! `ProcessPoolExecutor`.
 
 use crate::browser::{PerfClock, WebFetcher, error_text};
+use crate::trace::RepeatClock;
 use crate::wire::Job;
 use gilwall_core::calibrate::calibrate;
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
-use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, timed_compute};
+use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, compute, traced};
+use gilwall_core::timeline::{Lane, Span, SpanKind};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -16,18 +18,32 @@ use wasm_bindgen::prelude::*;
 /// result as the native `processes` strategy does (absent when the fetch failed).
 ///
 /// `job` is the JSON of a [`Job`]; `body` is the payload for a compute job (ignored for a task
-/// job, which fetches its own). Called by `www/worker.js` for every message, which transfers
+/// job, which fetches its own); `origin` the repeat's start in epoch ms, so the outcome's spans
+/// (fetch, copies, cpu; on a placeholder lane the page replaces with this worker's) are on the
+/// repeat's clock. Called by `www/worker.js` for every message, which transfers
 /// `features`' buffer back rather than cloning it: the copies that count are timed here
 /// (payload into this heap, features out of it) and in [`crate::pool`] (the page's side).
 #[wasm_bindgen]
-pub async fn worker_handle(job: String, body: JsValue) -> Result<JsValue, JsError> {
+pub async fn worker_handle(job: String, body: JsValue, origin: f64) -> Result<JsValue, JsError> {
     let job: Job = serde_json::from_str(&job)
         .map_err(|e| JsError::new(&format!("the page sent a malformed job: {e}")))?;
-    let clock = PerfClock;
+    if !origin.is_finite() {
+        return Err(JsError::new(&format!(
+            "the page sent a job without its repeat's start (origin {origin})"
+        )));
+    }
+    let clock = RepeatClock::at(origin);
+    // The page knows which worker this is; it puts the spans on that lane.
+    let lane = Lane::WebWorker(0);
+    let mut spans = Vec::new();
     let mut copy_ms = 0.0;
     let (spec, body): (TaskSpec, Result<Vec<u8>, String>) = match job {
         Job::Task(spec) => {
+            // This worker runs one job at a time, so its loop is free the moment the answer is
+            // in: the fetch ends when the body does, with no queue to show.
+            let t0 = clock.now_ms();
             let body = WebFetcher.fetch(&spec.url).await;
+            spans.push(Span::new(SpanKind::Fetch, lane, t0, clock.now_ms()));
             (spec, body)
         }
         Job::Compute(spec) => {
@@ -39,7 +55,9 @@ pub async fn worker_handle(job: String, body: JsValue) -> Result<JsValue, JsErro
             })?;
             let t0 = clock.now_ms();
             let body = body.to_vec();
-            copy_ms += clock.now_ms() - t0;
+            let t1 = clock.now_ms();
+            spans.push(Span::new(SpanKind::Copy, lane, t0, t1));
+            copy_ms += t1 - t0;
             (spec, Ok(body))
         }
     };
@@ -47,20 +65,25 @@ pub async fn worker_handle(job: String, body: JsValue) -> Result<JsValue, JsErro
     let outcome = match body {
         Err(e) => TaskOutcome::fetch_failed(&spec, e, None),
         Ok(body) => {
-            let computed = timed_compute(&clock, &body, &spec);
+            let (computed, cpu) = traced(&clock, lane, || compute(&body, &spec));
+            spans.push(cpu);
             let t1 = clock.now_ms();
             let features = js_sys::Uint8Array::from(&body[..]);
-            copy_ms += clock.now_ms() - t1;
+            let t2 = clock.now_ms();
+            spans.push(Span::new(SpanKind::Copy, lane, t1, t2));
+            copy_ms += t2 - t1;
             set(&reply, "features", &features.into())?;
             TaskOutcome::computed(spec.index, None, computed)
         }
     };
     // The page counts the bytes of each crossing once, as it receives them; the worker adds
     // the time of its own copies.
-    let outcome = outcome.with_copied(Copied {
-        bytes: 0,
-        ms: copy_ms,
-    });
+    let outcome = outcome
+        .with_copied(Copied {
+            bytes: 0,
+            ms: copy_ms,
+        })
+        .with_spans(spans);
     // An outcome is integers, finite floats and strings.
     let text = serde_json::to_string(&outcome).expect("an outcome always serialises");
     set(&reply, "outcome", &text.into())?;
