@@ -227,6 +227,7 @@ impl<E: Fn(serde_json::Value)> Runner for PageRunner<'_, E> {
             makespan_ms: clock.now_ms() - t0,
             outcomes,
             server_late_p99_ms: None,
+            transport: None,
         })
     }
 
