@@ -11,10 +11,13 @@ use std::time::Duration;
 /// user sets `--timeout-ms`.
 pub const DEFAULT_TIMEOUT_SLACK: Duration = Duration::from_secs(30);
 
-/// HTTP/2 connections per core an [`AsyncFetcher`] opens: each reqwest client holds one
-/// HTTP/2 connection, whose single task on each side frames every stream on it, so several let
-/// a multi-threaded server answer on every core (measured in BENCHMARKS.md).
-pub const HTTP2_CONNECTIONS_PER_CORE: usize = 2;
+/// HTTP/2 connections an async strategy's [`AsyncFetcher`] opens (each reqwest client holds
+/// one). Several, on a server with a worker per core, were measured slower here (10 000 fetches
+/// of 1 s: 1.48-1.60 s with four connections and two server threads, 1.31 s with one and one;
+/// BENCHMARKS.md): on two cores the client's one thread and the server's share them, and a
+/// second server thread takes the client's core. [`AsyncFetcher::with_connections`] keeps the
+/// choice open for a machine with more cores.
+pub const HTTP2_CONNECTIONS: usize = 1;
 
 /// Flow-control window of a whole HTTP/2 connection, bytes (reqwest's default is 5 MiB). With
 /// 100 000 answers in flight a small window makes the server send bodies in slivers as the
@@ -23,8 +26,8 @@ pub const HTTP2_CONNECTIONS_PER_CORE: usize = 2;
 pub const HTTP2_CONNECTION_WINDOW: u32 = 256 * 1024 * 1024;
 
 /// The async client (reqwest on tokio), the article's `aiohttp`: over HTTP/1.1 one connection
-/// per concurrent request, kept alive; over HTTP/2 a few connections, requests spread over them
-/// in turn.
+/// per concurrent request, kept alive; over HTTP/2 one or more connections, requests dealt
+/// out over them in turn.
 #[derive(Debug, Clone)]
 pub struct AsyncFetcher {
     clients: Arc<[reqwest::Client]>,

@@ -216,9 +216,7 @@ impl Bench {
         let per_task = if self.server.in_process() { 2 } else { 1 };
         for point in &plan.points {
             let needed = match self.transport(&plan.spec, point.tasks) {
-                Transport::Http2 => {
-                    64 + 2 * u64::from(self.cores) * crate::fetch::HTTP2_CONNECTIONS_PER_CORE as u64
-                }
+                Transport::Http2 => 64 + 2 * crate::fetch::HTTP2_CONNECTIONS as u64,
                 Transport::Http1 => u64::from(point.tasks) * per_task + 64,
             };
             if needed > self.open_files {
@@ -255,10 +253,10 @@ impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
         // Said when gilwall chose for the user, so nobody takes HTTP/2's figures for the
         // article's one-connection-per-request clients.
         if transport == Transport::Http2 && !plan.spec.http2 {
-            let connections = self.bench.cores as usize * crate::fetch::HTTP2_CONNECTIONS_PER_CORE;
+            let connections = crate::fetch::HTTP2_CONNECTIONS;
             self.progress.suspend(|| {
                 eprintln!(
-                    "note: {} N={} speaks HTTP/2 (async clients over {connections} connections): \
+                    "note: {} N={} speaks HTTP/2 (async clients over {connections} connection(s)): \
                      {} connections at once would not fit the accept backlog or the open-files \
                      limit; --http1 forces HTTP/1.1",
                     point.strategy, point.tasks, point.tasks

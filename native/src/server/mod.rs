@@ -182,10 +182,10 @@ impl RunningServer {
     }
 }
 
-/// A server on its own runtime in the background of a synchronous program, as `gilwall run`
-/// uses it while the strategies run their own runtimes and threads: one worker thread per core,
-/// so answers that fall due together are sent on every core (an idle worker sleeps and takes
-/// nothing from a CPU-bound strategy; measured in BENCHMARKS.md). Dropping it stops the server.
+/// A server on its own small runtime (one worker thread) in the background of a synchronous
+/// program, as `gilwall run` uses it while the strategies run their own runtimes and threads.
+/// One thread: on two cores a second server thread took the core of the client being measured
+/// (10 000 fetches over HTTP/2 ran slower with two; BENCHMARKS.md). Dropping it stops the server.
 pub struct Background {
     runtime: tokio::runtime::Runtime,
     server: Option<RunningServer>,
@@ -195,7 +195,7 @@ impl Background {
     /// Starts a server on a free port of 127.0.0.1.
     pub fn start(config: ServerConfig) -> std::io::Result<Background> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(crate::machine::cores().max(1) as usize)
+            .worker_threads(1)
             .thread_name("gilwall-server")
             .enable_all()
             .build()?;

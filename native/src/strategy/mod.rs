@@ -68,9 +68,9 @@ impl PointCtx {
         self.transport == Transport::Http2
     }
 
-    /// HTTP/2 connections the async clients open: a few per core.
+    /// HTTP/2 connections the async clients open.
     pub fn http2_connections(&self) -> usize {
-        self.cores() as usize * crate::fetch::HTTP2_CONNECTIONS_PER_CORE
+        crate::fetch::HTTP2_CONNECTIONS
     }
 
     /// The specs of this point's tasks.
