@@ -31,7 +31,7 @@ pub mod timeline;
 pub mod workload;
 
 pub use kernel::Kernel;
-pub use report::{Point, Report};
+pub use report::{Point, Report, Transport};
 pub use strategy::{Runtime, StrategyId};
 pub use workload::{CpuSpec, Workload};
 

@@ -149,6 +149,16 @@ pub struct Point {
     /// It is not subtracted from anything: it is part of what the strategies waited for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_late_p99_ms: Option<f64>,
+    /// The client's view of the same: each fetch's time (request started to body in) minus
+    /// the delay asked, 99th percentile over the point's tasks, worst repeat, in ms; where the
+    /// runtime traces its fetches. Beside `server_late_p99_ms` it tells server queueing from
+    /// client queueing (the client sending late, or reading answers late).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_late_p99_ms: Option<f64>,
+    /// The HTTP version the point's fetches spoke, where the runtime chose it (natively: HTTP/2
+    /// when N connections would not fit, or as `--http1`/`--http2` forced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
     /// Payload bytes one task copied between heaps that share no memory (the article's
     /// pickling): into a worker and, with the computed features, back. `Some(0)` where the
     /// strategy shares its heap (threads); `None` where it was not counted.
@@ -168,6 +178,25 @@ pub struct Point {
     /// thread's CPU clock (driven through the DevTools protocol; a page alone cannot).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_thread_cpu: Option<f64>,
+}
+
+/// The HTTP version a point's fetches spoke to the feature server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// HTTP/1.1: one connection per request in flight, as the article's clients.
+    Http1,
+    /// HTTP/2 without TLS (h2c): many requests multiplexed over a few connections.
+    Http2,
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Transport::Http1 => "HTTP/1.1",
+            Transport::Http2 => "HTTP/2",
+        })
+    }
 }
 
 /// The clock a point's measured CPU time was read from.
@@ -230,6 +259,8 @@ impl Point {
             all_failed: false,
             error_sample: None,
             server_late_p99_ms: None,
+            client_late_p99_ms: None,
+            transport: None,
             copied_bytes: None,
             copy_ms: None,
             timeline: None,
@@ -424,6 +455,7 @@ impl Report {
             let optional = [
                 ("cpu_measured_ms", p.cpu_measured_ms),
                 ("server_late_p99_ms", p.server_late_p99_ms),
+                ("client_late_p99_ms", p.client_late_p99_ms),
                 ("copy_ms", p.copy_ms),
                 ("model_at_measured_ms", p.model_at_measured_ms),
                 ("schedule_efficiency", p.schedule_efficiency),

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use gilwall_core::calibrate::{Calibration, calibrate};
 use gilwall_core::report::{Report, ReportRuntime};
 use gilwall_core::sweep::{self, Event, Plan, PointPlan, Repeat, RunNo, Runner, SweepSpec};
-use gilwall_core::{Kernel, Runtime, payload};
+use gilwall_core::{Kernel, Runtime, Transport, payload};
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -37,6 +37,32 @@ pub struct TooManyFiles {
     pub needed: u64,
     /// Descriptors this process may open.
     pub limit: u64,
+}
+
+/// Most tasks a point sends over HTTP/1.1 unless `http1` or `http2` says otherwise: the
+/// article's clients speak HTTP/1.1, one connection per request in flight, and up to here the
+/// connects of a burst are accepted at once (measured in BENCHMARKS.md). Beyond, a burst
+/// nears the accept backlog (`server::BACKLOG`, capped by `net.core.somaxconn`), whose
+/// overflow TCP retries only after a second, and two descriptors per task near the open-files
+/// limit; HTTP/2 holds any N on a few connections.
+pub const HTTP1_MOST_TASKS: u32 = 1024;
+
+/// The HTTP version a point of `tasks` tasks speaks: as `spec` forces it, else HTTP/1.1 while
+/// that many connections fit (in `open_files` descriptors, two a task with the server in this
+/// process) and a burst of connects stays well inside the accept backlog, else HTTP/2.
+pub fn transport_for(spec: &SweepSpec, tasks: u32, open_files: u64, in_process: bool) -> Transport {
+    if spec.http2 {
+        return Transport::Http2;
+    }
+    if spec.http1 {
+        return Transport::Http1;
+    }
+    let per_task = if in_process { 2 } else { 1 };
+    if tasks <= HTTP1_MOST_TASKS && u64::from(tasks) * per_task + 64 <= open_files {
+        Transport::Http1
+    } else {
+        Transport::Http2
+    }
 }
 
 /// Time spent calibrating a kernel, ms.
@@ -178,24 +204,29 @@ impl Bench {
         Ok(report)
     }
 
-    /// Fails, saying what to do, when the largest point needs more sockets than this process
-    /// may open: a client socket per task and, with the server in this process, one more.
+    /// The HTTP version a point of `tasks` tasks of `spec` speaks here; see [`transport_for`].
+    pub fn transport(&self, spec: &SweepSpec, tasks: u32) -> Transport {
+        transport_for(spec, tasks, self.open_files, self.server.in_process())
+    }
+
+    /// Fails, saying what to do, when a point needs more sockets than this process may open:
+    /// over HTTP/1.1 a client socket per task and, with the server in this process, one more;
+    /// over HTTP/2 a few connections whatever N.
     fn check_open_files(&self, plan: &Plan) -> Result<()> {
-        let max_tasks = plan.points.iter().map(|p| p.tasks).max().unwrap_or(1) as u64;
-        // With HTTP/2 every request shares one connection per client.
-        let per_task = match (self.server.in_process(), plan.spec.http2) {
-            (_, true) => 0,
-            (true, false) => 2,
-            (false, false) => 1,
-        };
-        let needed = max_tasks * per_task + 64;
-        if needed > self.open_files {
-            return Err(TooManyFiles {
-                tasks: max_tasks,
-                needed,
-                limit: self.open_files,
+        let per_task = if self.server.in_process() { 2 } else { 1 };
+        for point in &plan.points {
+            let needed = match self.transport(&plan.spec, point.tasks) {
+                Transport::Http2 => 64 + 2 * crate::fetch::HTTP2_CONNECTIONS as u64,
+                Transport::Http1 => u64::from(point.tasks) * per_task + 64,
+            };
+            if needed > self.open_files {
+                return Err(TooManyFiles {
+                    tasks: u64::from(point.tasks),
+                    needed,
+                    limit: self.open_files,
+                }
+                .into());
             }
-            .into());
         }
         Ok(())
     }
@@ -213,9 +244,25 @@ struct NativeRunner<'a, F> {
 impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
     type Error = anyhow::Error;
 
-    async fn prepare(&mut self, _plan: &Plan, point: &PointPlan) -> Result<()> {
-        self.progress
-            .set_message(format!("{} N={}", point.strategy, point.tasks));
+    async fn prepare(&mut self, plan: &Plan, point: &PointPlan) -> Result<()> {
+        let transport = self.bench.transport(&plan.spec, point.tasks);
+        self.progress.set_message(format!(
+            "{} N={} over {transport}",
+            point.strategy, point.tasks
+        ));
+        // Said when gilwall chose for the user, so nobody takes HTTP/2's figures for the
+        // article's one-connection-per-request clients.
+        if transport == Transport::Http2 && !plan.spec.http2 {
+            let connections = crate::fetch::HTTP2_CONNECTIONS;
+            self.progress.suspend(|| {
+                eprintln!(
+                    "note: {} N={} speaks HTTP/2 (async clients over {connections} connection(s)): \
+                     {} connections at once would not fit the accept backlog or the open-files \
+                     limit; --http1 forces HTTP/1.1",
+                    point.strategy, point.tasks, point.tasks
+                )
+            });
+        }
         Ok(())
     }
 
@@ -230,17 +277,20 @@ impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
                 .map(Duration::from_millis)
                 .unwrap_or(Duration::from_secs_f64(plan.io_ms / 1000.0) + DEFAULT_TIMEOUT_SLACK),
             worker_exe: self.bench.worker_exe.clone(),
+            transport: self.bench.transport(spec, point.tasks),
         };
         // Start each run's lateness count afresh (calibration and warm-up are not its own).
         self.bench.server.lateness_p99();
         // On a thread of its own, so a signal ends the sweep even in the middle of a run.
         let strategy = point.strategy;
+        let ctx_transport = ctx.transport;
         let run = interrupt::interruptible(move || strategy::run(strategy, &ctx))?
             .with_context(|| format!("running {} with {} tasks", point.strategy, point.tasks))?;
         Ok(Repeat {
             makespan_ms: run.makespan_ms,
             outcomes: run.outcomes,
             server_late_p99_ms: self.bench.server.lateness_p99(),
+            transport: Some(ctx_transport),
         })
     }
 
@@ -258,5 +308,38 @@ impl<F: FnMut(&Report) -> Result<()>> Runner for NativeRunner<'_, F> {
             Event::Stopped => {}
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_transport_holds_n_unless_forced() {
+        let auto = SweepSpec::default();
+        let t = |spec: &SweepSpec, n, files, inside| transport_for(spec, n, files, inside);
+        // The article's sizes speak HTTP/1.1, as its clients do.
+        assert_eq!(t(&auto, 32, 20_000, true), Transport::Http1);
+        assert_eq!(t(&auto, HTTP1_MOST_TASKS, 20_000, true), Transport::Http1);
+        // A burst beyond what the accept backlog takes at once, or beyond the open files.
+        assert_eq!(
+            t(&auto, HTTP1_MOST_TASKS + 1, 20_000, true),
+            Transport::Http2
+        );
+        assert_eq!(t(&auto, 100_000, 1_000_000, false), Transport::Http2);
+        assert_eq!(t(&auto, 150, 256, true), Transport::Http2);
+        assert_eq!(t(&auto, 150, 256, false), Transport::Http1);
+        // Forced either way.
+        let h1 = SweepSpec {
+            http1: true,
+            ..SweepSpec::default()
+        };
+        let h2 = SweepSpec {
+            http2: true,
+            ..SweepSpec::default()
+        };
+        assert_eq!(t(&h1, 100_000, 20_000, true), Transport::Http1);
+        assert_eq!(t(&h2, 1, 20_000, true), Transport::Http2);
     }
 }

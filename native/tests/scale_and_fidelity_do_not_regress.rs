@@ -44,6 +44,43 @@ fn two_thousand_requests_in_flight_over_http2_stay_near_one_delay() {
 }
 
 #[test]
+fn five_thousand_fetches_with_no_transport_flag_stay_near_one_delay() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    // No flag: the sweep must choose a transport that holds 5 000 fetches at once. Over
+    // HTTP/1.1 the burst of connects overflows the 4 096-entry accept backlog and TCP retries
+    // the rest after a second: a makespan of about twice the delay or more. Measured at
+    // 1.1-1.2 delays on a quiet machine (BENCHMARKS.md).
+    let bench = Bench::start(None, ServerConfig::default()).unwrap();
+    let io_ms = 500.0;
+    let config = SweepSpec {
+        strategies: vec![StrategyId::Async],
+        tasks: vec![5000],
+        io_ms,
+        cpu_ms: Some(0.0),
+        ..SweepSpec::default()
+    };
+    let report = bench
+        .run(&config, &ProgressBar::hidden(), |_| Ok(()))
+        .unwrap();
+    let p = &report.points[0];
+    assert_eq!(p.errors, 0, "{:?}", p.error_sample);
+    assert_eq!(p.transport, Some(gilwall_core::Transport::Http2));
+    assert!(
+        p.median_ms < 1.8 * io_ms,
+        "5000 concurrent {io_ms} ms fetches with no transport flag took {:.0} ms",
+        p.median_ms
+    );
+    let client = p
+        .client_late_p99_ms
+        .expect("the async strategy traces its fetches");
+    assert!(
+        client >= 0.0 && client < p.median_ms,
+        "client lateness {client}"
+    );
+    assert!(p.server_late_p99_ms.is_some());
+}
+
+#[test]
 fn the_one_thread_strategies_stay_close_to_the_model() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let bench = Bench::start(None, ServerConfig::default()).unwrap();
@@ -78,7 +115,7 @@ fn a_sweep_too_large_for_one_process_moves_the_server_out() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     // 150 tasks need ~364 descriptors with the server inside, ~214 with it outside.
     let script = format!(
-        "ulimit -n 256 && exec {} run --strategy async --tasks 150 --io-ms 50 --cpu-ms 0 --export-json -",
+        "ulimit -n 256 && exec {} run --strategy async --tasks 150 --io-ms 50 --cpu-ms 0 --http1 --export-json -",
         env!("CARGO_BIN_EXE_gilwall")
     );
     // Run in a scratch folder: `run` also saves gilwall-results/last-run.json where it runs.

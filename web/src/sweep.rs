@@ -252,6 +252,7 @@ impl<E: Fn(serde_json::Value)> Runner for PageRunner<'_, E> {
             makespan_ms,
             outcomes,
             server_late_p99_ms: None,
+            transport: None,
         })
     }
 

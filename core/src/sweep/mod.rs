@@ -251,6 +251,7 @@ mod tests {
                 makespan_ms: 10.0,
                 outcomes,
                 server_late_p99_ms: None,
+                transport: None,
             })
         }
         fn event(&mut self, event: Event<'_>) -> Result<(), Oops> {

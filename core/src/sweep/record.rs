@@ -20,10 +20,10 @@
 use super::SweepError;
 use super::plan::{Plan, PointPlan};
 use crate::kernel::{checksum_hex, combine_checksums};
-use crate::report::{CpuClock, Point, PointSpec};
+use crate::report::{CpuClock, Point, PointSpec, Transport};
 use crate::stats::Summary;
 use crate::task::TaskOutcome;
-use crate::timeline::Timeline;
+use crate::timeline::{SpanKind, Timeline};
 
 /// Longest `error_sample`, in characters.
 pub const MAX_ERROR_SAMPLE_CHARS: usize = 300;
@@ -38,6 +38,8 @@ pub struct Repeat {
     /// The feature server's lateness p99 over this repeat's requests, ms, where the server
     /// reports it.
     pub server_late_p99_ms: Option<f64>,
+    /// The HTTP version this repeat's fetches spoke, where the runtime chose it.
+    pub transport: Option<Transport>,
 }
 
 /// Collects one point's repeats.
@@ -55,6 +57,8 @@ pub struct Recorder<'p> {
     copied_bytes: Option<u64>,
     copy_times: Vec<f64>,
     late_p99: Option<f64>,
+    client_late_p99: Option<f64>,
+    transport: Option<Transport>,
     timeline: Option<Timeline>,
 }
 
@@ -74,6 +78,8 @@ impl<'p> Recorder<'p> {
             copied_bytes: None,
             copy_times: Vec::new(),
             late_p99: None,
+            client_late_p99: None,
+            transport: None,
             timeline: None,
         }
     }
@@ -95,6 +101,10 @@ impl<'p> Recorder<'p> {
         if let Some(l) = repeat.server_late_p99_ms {
             self.late_p99 = Some(self.late_p99.map_or(l, |m| m.max(l)));
         }
+        if let Some(l) = client_late_p99(&repeat.outcomes, self.plan.io_ms) {
+            self.client_late_p99 = Some(self.client_late_p99.map_or(l, |m| m.max(l)));
+        }
+        self.transport = repeat.transport.or(self.transport);
         let mut sums = Vec::with_capacity(repeat.outcomes.len());
         // A runtime that lost tasks (fewer outcomes than tasks) lost them as failures.
         let lost = u64::from(self.point.tasks).saturating_sub(repeat.outcomes.len() as u64);
@@ -161,6 +171,8 @@ impl<'p> Recorder<'p> {
         p.error_sample = self.error_sample;
         p.checksum = self.checksum;
         p.server_late_p99_ms = self.late_p99;
+        p.client_late_p99_ms = self.client_late_p99;
+        p.transport = self.transport;
         p.copied_bytes = self.copied_bytes;
         p.copy_ms = Summary::of(&self.copy_times).map(|s| s.median);
         p.timeline = self.timeline;
@@ -183,6 +195,24 @@ impl<'p> Recorder<'p> {
         }
         Ok(p)
     }
+}
+
+/// The client's lateness p99 over one repeat's fetches: each traced task's fetch time
+/// (its first `fetch` span's start, when its request began, to `fetched_at_ms`, when its body
+/// was in) minus the delay asked, in ms; `None` where no task carries both (an untraced runtime).
+pub fn client_late_p99(outcomes: &[TaskOutcome], io_ms: f64) -> Option<f64> {
+    let mut late: Vec<f64> = outcomes
+        .iter()
+        .filter_map(|o| {
+            let start = o.spans.iter().find(|s| s.kind == SpanKind::Fetch)?.start_ms;
+            Some((o.fetched_at_ms? - start - io_ms).max(0.0))
+        })
+        .collect();
+    if late.is_empty() {
+        return None;
+    }
+    let rank = ((late.len() as f64 * 0.99).ceil() as usize).clamp(1, late.len()) - 1;
+    Some(*late.select_nth_unstable_by(rank, f64::total_cmp).1)
 }
 
 #[cfg(test)]
@@ -212,6 +242,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             server_late_p99_ms: Some(1.0),
+            transport: None,
         }
     }
 
@@ -230,6 +261,32 @@ pub(crate) mod tests {
             fixed_ms: 0.0,
         };
         Plan::new(&spec, runtime, &cal, 2, "http://h:1").unwrap()
+    }
+
+    #[test]
+    fn the_clients_lateness_is_each_fetch_minus_the_delay_asked() {
+        use crate::timeline::{Lane, Span};
+        let fetched = |index: u32, start: f64, end: f64| {
+            let done = Computed {
+                result: Ok(1),
+                wall_ms: 0.0,
+                cpu_time_ms: None,
+            };
+            TaskOutcome::computed(index, Some(end), done).with_spans([Span::new(
+                SpanKind::Fetch,
+                Lane::EventLoop,
+                start,
+                end,
+            )])
+        };
+        // 100 fetches of a 100 ms delay, the i-th i ms late after a start i ms in.
+        let outcomes: Vec<_> = (0..100)
+            .map(|i| fetched(i, f64::from(i), 100.0 + 2.0 * f64::from(i)))
+            .collect();
+        assert_eq!(client_late_p99(&outcomes, 100.0), Some(98.0));
+        // Untraced outcomes (the browser's) give no figure rather than a zero.
+        let bare = TaskOutcome::failed(0, "x".into(), Some(5.0));
+        assert_eq!(client_late_p99(&[bare], 100.0), None);
     }
 
     #[test]
@@ -291,6 +348,7 @@ pub(crate) mod tests {
                 TaskOutcome::fetch_failed(&p.task(1), "connection refused", None),
             ],
             server_late_p99_ms: None,
+            transport: None,
         });
         let got = r.finish().unwrap();
         assert!(got.all_failed);

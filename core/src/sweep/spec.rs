@@ -68,8 +68,13 @@ pub struct SweepSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
     /// Speak HTTP/2 (h2c) to the server, multiplexing requests over few connections (native
-    /// only: browsers speak HTTP/2 only over TLS).
+    /// only: browsers speak HTTP/2 only over TLS). With neither this nor `http1`, the native
+    /// runtime chooses per point: HTTP/1.1 while N connections fit, HTTP/2 beyond.
     pub http2: bool,
+    /// Speak HTTP/1.1, one connection per request in flight, whatever N (as the article's
+    /// clients do; beyond the accept backlog, connects wait for TCP's retry).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub http1: bool,
     /// A title for the report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -92,6 +97,7 @@ impl Default for SweepSpec {
             switch_interval_ms: 5.0,
             timeout_ms: None,
             http2: false,
+            http1: false,
             title: None,
         }
     }
@@ -139,6 +145,7 @@ pub const FIELDS: &[&str] = &[
     "switch_interval_ms",
     "timeout_ms",
     "http2",
+    "http1",
     "title",
 ];
 
@@ -354,6 +361,12 @@ impl SweepSpec {
                 "http2: the page speaks HTTP/1.1 to its server (browsers speak HTTP/2 only over TLS); leave it out",
             ));
         }
+        if self.http1 && self.http2 {
+            return Err(SpecError::new(
+                "http1",
+                "http1 and http2 each force one HTTP version; give at most one",
+            ));
+        }
         if let Some(t) = &self.title
             && t.chars().count() > MAX_TITLE_CHARS
         {
@@ -457,6 +470,11 @@ mod tests {
                 "tasks[1]: invalid type",
             ),
             (json!({"tasks": []}), "tasks", "tasks must list"),
+            (
+                json!({"http1": true, "http2": true}),
+                "http1",
+                "http1 and http2 each force one HTTP version",
+            ),
             (json!({"io_ms": -1}), "io_ms", "io_ms must be"),
             (json!({"io_ms": null}), "io_ms", "io_ms: invalid type: null"),
             (

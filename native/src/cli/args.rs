@@ -76,9 +76,10 @@ pub struct ServerLimits {
     /// Largest /features payload, in KiB; larger ones get 400.
     #[arg(long, default_value_t = 16 * 1024, value_parser = clap::value_parser!(u64).range(0..=16 * 1024), value_name = "KB")]
     pub max_payload_kb: u64,
-    /// Most requests in flight; more get 503.
-    #[arg(long, default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
-    pub max_in_flight: u32,
+    /// Most requests in flight; more get 503 [default: 16384; `run`: at least its largest
+    /// --tasks].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000), value_name = "N")]
+    pub max_in_flight: Option<u32>,
     /// Time a client has to send its request headers, in ms.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000), value_name = "MS")]
     pub header_timeout_ms: u64,
@@ -149,13 +150,20 @@ pub(crate) fn parse_jitter(s: &str) -> Result<f64, String> {
 }
 
 impl ServerLimits {
+    /// Whether `--max-in-flight` was given (else the command may raise the default).
+    pub fn max_in_flight_given(&self) -> bool {
+        self.max_in_flight.is_some()
+    }
+
     /// The server configuration these caps describe.
     pub fn config(&self, www: Option<PathBuf>, faults: Faults) -> ServerConfig {
         ServerConfig {
             faults,
             max_delay_ms: self.max_delay_s * 1000.0,
             max_payload_bytes: self.max_payload_kb * 1024,
-            max_in_flight: self.max_in_flight as usize,
+            max_in_flight: self
+                .max_in_flight
+                .map_or(ServerConfig::default().max_in_flight, |n| n as usize),
             header_timeout: Duration::from_millis(self.header_timeout_ms),
             www,
             page_inside: false,

@@ -63,11 +63,17 @@ pub struct RunArgs {
     /// A title for the report and chart.
     #[arg(long)]
     pub title: Option<String>,
-    /// Speak HTTP/2 (h2c) to the server, multiplexing requests over few connections instead of
-    /// one connection per request: how to hold thousands of requests in flight. Needs a server
-    /// that speaks h2c, as gilwall's does.
-    #[arg(long)]
+    /// Speak HTTP/2 (h2c) to the server at every N, multiplexing requests over a few
+    /// connections instead of one connection per request. Needs a server that speaks h2c, as
+    /// gilwall's does. Without --http1 or --http2, points of up to 1024 tasks speak HTTP/1.1
+    /// (as the article's clients) and larger ones HTTP/2, which `run` says.
+    #[arg(long, conflicts_with = "http1")]
     pub http2: bool,
+    /// Speak HTTP/1.1 at every N, one connection per request in flight, even where a burst of
+    /// connects overflows the accept backlog (TCP retries those after about a second) or the
+    /// open-files limit moves the embedded server into a process of its own.
+    #[arg(long)]
+    pub http1: bool,
     /// Write the report as JSON (the shared format), saved after every point so an interrupted
     /// sweep keeps what it measured. Without it the report goes to gilwall-results/last-run.json.
     #[arg(long, value_name = "FILE")]
@@ -130,6 +136,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         timeout_ms: args.timeout_ms,
         title: args.title.clone(),
         http2: args.http2,
+        http1: args.http1,
         ..SweepSpec::default()
     };
     config.set_cpu(args.cpu.spec());
@@ -156,20 +163,26 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         (_, Some(p)) => p.clone(),
         _ => PathBuf::from(LAST_RUN),
     };
-    // A client and an in-process server hold two descriptors per connection; when that would
-    // not fit, the embedded server runs as a child process instead.
+    // A client and an in-process server hold two descriptors per connection; when HTTP/1.1 is
+    // forced and that would not fit, the embedded server runs as a child process instead
+    // (unforced, such points speak HTTP/2).
     let max_tasks = u64::from(config.tasks.iter().copied().max().unwrap_or(1));
     let own_process =
-        args.url.is_none() && !args.http2 && max_tasks * 2 + 64 > machine::raise_open_files_limit();
+        args.url.is_none() && args.http1 && max_tasks * 2 + 64 > machine::raise_open_files_limit();
     let exe = std::env::current_exe().context("cannot find the gilwall binary")?;
     if own_process {
         eprintln!(
             "note: {max_tasks} tasks need more open files than one process may hold with its server; the feature server runs in its own process"
         );
     }
+    let mut server = args.limits.config(None, faults);
+    // The sweep's own server must hold its largest point in flight, or it would answer 503.
+    if !args.limits.max_in_flight_given() {
+        server.max_in_flight = server.max_in_flight.max(max_tasks as usize);
+    }
     let bench = Bench::start_with(
         args.url.as_deref(),
-        args.limits.config(None, faults),
+        server,
         own_process.then_some(exe.as_path()),
     )
     .map_err(in_flags)?;

@@ -219,7 +219,8 @@ async fn delay(
     let ms = parse_delay_ms("the delay (seconds)", &seconds, 1000.0, state.max_delay_ms)?;
     let fault = state.draw(&args)?;
     let started = std::time::Instant::now();
-    tokio::time::sleep(Duration::from_secs_f64((ms + fault.1) / 1000.0)).await;
+    // The answer is built as the request arrives, while its delay runs, so that when it falls
+    // due (often with thousands of others in the same millisecond) only sending it is left.
     let headers: Map<String, Value> = headers
         .iter()
         .map(|(k, v)| {
@@ -245,6 +246,8 @@ async fn delay(
     });
     // A JSON value always serialises.
     let body = serde_json::to_vec_pretty(&body).expect("JSON values serialise");
+    tokio::time::sleep_until((started + Duration::from_secs_f64((ms + fault.1) / 1000.0)).into())
+        .await;
     let late = state.late(started, ms + fault.1);
     Ok(answer(body, fault.0, late))
 }
@@ -269,9 +272,16 @@ impl AppState {
 
 /// The answer for a JSON `body` under `fault`.
 fn answer(body: Vec<u8>, fault: Fault, late_ms: f64) -> Response {
-    let timing = format!("lateness;dur={late_ms:.3}");
+    let mut timing = HeaderValue::from_str(&format!("lateness;dur={late_ms:.3}"))
+        .expect("a number formats as a valid header value");
+    // Never indexed: a value unique to each answer would otherwise churn HTTP/2's header
+    // table on both sides, evicting the headers that do repeat.
+    timing.set_sensitive(true);
     let json = [
-        (header::CONTENT_TYPE, "application/json".to_string()),
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ),
         (header::HeaderName::from_static("server-timing"), timing),
     ];
     match fault {

@@ -189,7 +189,8 @@ impl RunningServer {
 
 /// A server on its own small runtime (one worker thread) in the background of a synchronous
 /// program, as `gilwall run` uses it while the strategies run their own runtimes and threads.
-/// Dropping it stops the server.
+/// One thread: on two cores a second server thread took the core of the client being measured
+/// (10 000 fetches over HTTP/2 ran slower with two; BENCHMARKS.md). Dropping it stops the server.
 pub struct Background {
     runtime: tokio::runtime::Runtime,
     server: Option<RunningServer>,

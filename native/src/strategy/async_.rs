@@ -17,7 +17,8 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let fetcher = AsyncFetcher::with_http2(ctx.timeout, ctx.http2())?;
+    let fetcher =
+        AsyncFetcher::with_connections(ctx.timeout, ctx.http2(), ctx.http2_connections())?;
     let specs = ctx.specs();
     let outcomes = runtime.block_on(run_all_on_one_thread_traced(&fetcher, &clock, &specs));
     Ok(PointRun {

@@ -21,7 +21,8 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(ctx.cores().max(1) as usize)
         .build()?;
-    let fetcher = AsyncFetcher::with_http2(ctx.timeout, ctx.http2())?;
+    let fetcher =
+        AsyncFetcher::with_connections(ctx.timeout, ctx.http2(), ctx.http2_connections())?;
     let specs = ctx.specs();
     let outcomes = runtime.block_on(futures::future::join_all(specs.into_iter().map(|spec| {
         let (fetcher, pool) = (&fetcher, &pool);

@@ -21,9 +21,9 @@ pub mod processes;
 mod serial;
 mod threads;
 
-use gilwall_core::StrategyId;
 use gilwall_core::sweep::{Plan, PointPlan};
 use gilwall_core::task::{TaskOutcome, TaskSpec};
+use gilwall_core::{StrategyId, Transport};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -43,6 +43,8 @@ pub struct PointCtx {
     pub timeout: Duration,
     /// The `gilwall` binary, for the processes strategy's workers.
     pub worker_exe: PathBuf,
+    /// The HTTP version this point's fetches speak (chosen by the sweep for N, or forced).
+    pub transport: Transport,
 }
 
 impl PointCtx {
@@ -63,7 +65,12 @@ impl PointCtx {
 
     /// Whether to speak HTTP/2 to the server (h2c prior knowledge), multiplexing requests.
     pub fn http2(&self) -> bool {
-        self.plan.spec.http2
+        self.transport == Transport::Http2
+    }
+
+    /// HTTP/2 connections the async clients open.
+    pub fn http2_connections(&self) -> usize {
+        crate::fetch::HTTP2_CONNECTIONS
     }
 
     /// The specs of this point's tasks.

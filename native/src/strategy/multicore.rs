@@ -42,7 +42,11 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
         })
         .enable_all()
         .build()?;
-    let fetcher = Arc::new(AsyncFetcher::with_http2(ctx.timeout, ctx.http2())?);
+    let fetcher = Arc::new(AsyncFetcher::with_connections(
+        ctx.timeout,
+        ctx.http2(),
+        ctx.http2_connections(),
+    )?);
     let outcomes = runtime.block_on(async {
         let handles: Vec<_> = ctx
             .specs()
