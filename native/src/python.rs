@@ -20,7 +20,8 @@ mod companion;
 mod venv;
 
 pub use companion::{
-    PyOutput, PyPoint, PyStrategy, build_report, compare_sweeps, model_strategy, side_by_side,
+    PyOutput, PyPoint, PySpan, PyStrategy, PyTask, PyTimeline, PyWhere, build_report,
+    compare_sweeps, model_strategy, python_timeline, side_by_side,
 };
 
 use crate::export::{self, Exporter, Exports, json::Json};
