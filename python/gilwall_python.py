@@ -22,11 +22,13 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import platform
 import random
 import statistics
 import sys
 import sysconfig
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 
@@ -58,6 +60,46 @@ MAX_TASKS = 100_000
 MAX_MS = 60_000.0
 MAX_REPEATS = 1_000
 
+# At most this many tasks of a point are traced (the lowest task numbers), as gilwall caps its own.
+MAX_TRACED_TASKS = 64
+
+
+# ----------------------------------------------------------------------------------------------
+# Timelines: what each task did when, and where
+# ----------------------------------------------------------------------------------------------
+#
+# Every task records spans [kind, where, id, start_ms, end_ms], timed with perf_counter_ns from
+# the repeat's start (which every task is handed). perf_counter is the system's monotonic clock,
+# so a pool worker's times are on the parent's clock too. `where` names the kind of lane and
+# `id` the thread's native id or the worker's pid; gilwall numbers the lanes.
+
+
+def since(start_ns: int) -> float:
+    """Milliseconds from ``start_ns`` (a perf_counter_ns reading) to now."""
+    return (time.perf_counter_ns() - start_ns) / 1e6
+
+
+def here():
+    """Where the calling code runs: ("process", pid) in a process pool's worker, ("event-loop",
+    thread id) on a thread running an asyncio loop, ("main", thread id) on the main thread, and
+    ("thread", thread id) on any other thread."""
+    if multiprocessing.parent_process() is not None:
+        return "process", os.getpid()
+    tid = threading.get_native_id()
+    try:
+        asyncio.get_running_loop()
+        return "event-loop", tid
+    except RuntimeError:
+        pass
+    if threading.current_thread() is threading.main_thread():
+        return "main", tid
+    return "thread", tid
+
+
+def span(kind: str, where, start_ms: float, end_ms: float):
+    """One span as the JSON carries it."""
+    return [kind, where[0], where[1], start_ms, end_ms]
+
 
 # ----------------------------------------------------------------------------------------------
 # The CPU work (article step 3)
@@ -86,6 +128,17 @@ def preprocess_feature_batch(iterations: int) -> float:
     start = time.thread_time()
     fake_cpu_op(iterations)
     return (time.thread_time() - start) * 1000.0
+
+
+def traced_preprocess(start_ns: int, iterations: int):
+    """``preprocess_feature_batch``, also returning its ``cpu`` span on the thread that ran it.
+
+    Under the GIL the span is the wall time from the work's start to its end, waits for the
+    lock included: Python cannot see when its GIL changes hands.
+    """
+    where, begun = here(), since(start_ns)
+    cpu_ms = preprocess_feature_batch(iterations)
+    return cpu_ms, span("cpu", where, begun, since(start_ns))
 
 
 def calibrate(budget_ms: float = 300.0) -> float:
@@ -121,56 +174,79 @@ def calibrate(budget_ms: float = 300.0) -> float:
 # ----------------------------------------------------------------------------------------------
 
 
-def prepare_feature_batch_serial(url: str, iterations: int, timeout_s: float):
+def prepare_feature_batch_serial(url: str, iterations: int, timeout_s: float, start_ns: int):
     """Article step 1, and the task body of steps 4 and 5: a blocking ``requests.get``, then CPU.
 
     Like the article it opens a new connection per fetch (no ``Session``). It runs in the main
     thread (serial), in a pool thread (``ThreadPoolExecutor``) or in a child process
     (``ProcessPoolExecutor``), so it must stay a module-level function that pickles by name.
+    Its spans are timed from ``start_ns``, the repeat's start.
     """
+    where, begun = here(), since(start_ns)
     try:
         response = requests.get(url, timeout=timeout_s)
         response.raise_for_status()
         response.json()  # the features; the article's post-processing does not read them
     except Exception as e:  # noqa: BLE001 -- any failure of the fetch is counted, with its text
-        return None, f"{type(e).__name__}: {e}"
-    cpu_ms = preprocess_feature_batch(iterations) if iterations > 0 else None
-    return cpu_ms, None
+        return None, f"{type(e).__name__}: {e}", [span("fetch", where, begun, since(start_ns))]
+    spans = [span("fetch", where, begun, since(start_ns))]
+    cpu_ms = None
+    if iterations > 0:
+        cpu_ms, cpu = traced_preprocess(start_ns, iterations)
+        spans.append(cpu)
+    return cpu_ms, None, spans
 
 
-async def get_feature_batch(url: str, timeout_s: float):
+async def get_feature_batch(url: str, timeout_s: float, on_body=None):
     """Article step 2: one non-blocking fetch with aiohttp.
 
-    A new ``ClientSession`` per fetch, as the article writes it.
+    A new ``ClientSession`` per fetch, as the article writes it. ``on_body`` is called as soon
+    as the body is in: closing the session afterwards hands the loop to other tasks, so the
+    time this coroutine resumes with the features can be later than their arrival.
     """
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         async with session.get(url) as response:
             response.raise_for_status()
-            return await response.json()
+            features = await response.json()
+            if on_body is not None:
+                on_body()
+            return features
 
 
-async def prepare_feature_batch(url: str, iterations: int, timeout_s: float, executor: bool):
+async def prepare_feature_batch(
+    url: str, iterations: int, timeout_s: float, executor: bool, start_ns: int
+):
     """Article steps 2 and 3: await the fetch, then do the CPU work.
 
     With ``executor`` the work goes to ``loop.run_in_executor(None, ...)`` -- the default thread
     pool -- as the article's step 3 does "to not block the event loop". Under the GIL those
     threads still take turns, so the work is serialised all the same: the wall. Without it the
     work runs inline on the event loop's own thread, which is the same wall, only more visible.
+
+    Spans: the fetch until its body was in, then ``wait-cpu`` until the work began (queued
+    behind the loop's other tasks, or for a pool thread), then the work where it ran.
     """
+    where, begun = here(), since(start_ns)
+    body_in = []
     try:
-        await get_feature_batch(url, timeout_s)
+        await get_feature_batch(url, timeout_s, on_body=lambda: body_in.append(since(start_ns)))
     except Exception as e:  # noqa: BLE001 -- any failure of the fetch is counted, with its text
-        return None, f"{type(e).__name__}: {e}"
+        return None, f"{type(e).__name__}: {e}", [span("fetch", where, begun, since(start_ns))]
+    fetched = body_in[0] if body_in else since(start_ns)
+    spans = [span("fetch", where, begun, fetched)]
     if iterations <= 0:
-        return None, None
+        return None, None, spans
     if executor:
         # get_running_loop is the modern spelling of the article's get_event_loop here.
         loop = asyncio.get_running_loop()
-        cpu_ms = await loop.run_in_executor(None, preprocess_feature_batch, iterations)
+        cpu_ms, cpu = await loop.run_in_executor(None, traced_preprocess, start_ns, iterations)
     else:
-        cpu_ms = preprocess_feature_batch(iterations)
-    return cpu_ms, None
+        cpu_ms, cpu = traced_preprocess(start_ns, iterations)
+    if cpu[3] - fetched > 0.2:
+        spans.append(span("wait-cpu", where, fetched, cpu[3]))
+    spans.append(cpu)
+    return cpu_ms, None, spans
 
 
 # ----------------------------------------------------------------------------------------------
@@ -178,37 +254,56 @@ async def prepare_feature_batch(url: str, iterations: int, timeout_s: float, exe
 # ----------------------------------------------------------------------------------------------
 
 
-def perform_serial(n: int, url: str, iterations: int, timeout_s: float):
+def perform_serial(n: int, url: str, iterations: int, timeout_s: float, start_ns: int):
     """Article step 1: one task after another, each blocking on its fetch."""
-    return [prepare_feature_batch_serial(url, iterations, timeout_s) for _ in range(n)]
+    return [prepare_feature_batch_serial(url, iterations, timeout_s, start_ns) for _ in range(n)]
 
 
-def perform_async(n: int, url: str, iterations: int, timeout_s: float, executor: bool = False):
+def perform_async(
+    n: int, url: str, iterations: int, timeout_s: float, start_ns: int, executor: bool = False
+):
     """Article steps 2-3: ``asyncio.gather`` of every task on one event loop."""
 
     async def tasks():
         return await asyncio.gather(
-            *[prepare_feature_batch(url, iterations, timeout_s, executor) for _ in range(n)]
+            *[
+                prepare_feature_batch(url, iterations, timeout_s, executor, start_ns)
+                for _ in range(n)
+            ]
         )
 
     return asyncio.run(tasks())
 
 
-def perform_multiprocessing(n: int, url: str, iterations: int, timeout_s: float):
+def perform_multiprocessing(n: int, url: str, iterations: int, timeout_s: float, start_ns: int):
     """Article step 4: ``ProcessPoolExecutor(max_workers=N)`` running the serial task.
 
     Starting the pool is inside the timed region, as in the article; each task's arguments and
-    result cross between processes pickled.
+    result cross between processes pickled. The way back is seen: from the task's end in its
+    worker to its result unpickled here is a ``copy`` span on the worker's lane.
     """
     with ProcessPoolExecutor(max_workers=n) as executor:
         futures = [
-            executor.submit(prepare_feature_batch_serial, url, iterations, timeout_s)
+            executor.submit(prepare_feature_batch_serial, url, iterations, timeout_s, start_ns)
             for _ in range(n)
         ]
-        return [future.result() for future in as_completed(futures)]
+        arrived = {}
+        for i, future in enumerate(futures):
+            future.add_done_callback(lambda _, i=i: arrived.setdefault(i, since(start_ns)))
+        order = {future: i for i, future in enumerate(futures)}
+        results = [None] * n
+        for future in as_completed(futures):
+            results[order[future]] = future.result()
+    # The callbacks run just after the futures complete, on the pool's own thread, which the
+    # end of the `with` has joined: every arrival is in.
+    for i, (_, _, spans) in enumerate(results):
+        if spans and i in arrived and arrived[i] > spans[-1][4]:
+            last = spans[-1]
+            spans.append(["copy", last[1], last[2], last[4], arrived[i]])
+    return results
 
 
-def perform_threaded(n: int, url: str, iterations: int, timeout_s: float):
+def perform_threaded(n: int, url: str, iterations: int, timeout_s: float, start_ns: int):
     """Article step 5: ``ThreadPoolExecutor(max_workers=N)`` running the serial task.
 
     On a free-threaded build (3.13t) the threads compute in parallel; under the GIL they take
@@ -216,30 +311,34 @@ def perform_threaded(n: int, url: str, iterations: int, timeout_s: float):
     """
     with ThreadPoolExecutor(max_workers=n) as executor:
         futures = [
-            executor.submit(prepare_feature_batch_serial, url, iterations, timeout_s)
+            executor.submit(prepare_feature_batch_serial, url, iterations, timeout_s, start_ns)
             for _ in range(n)
         ]
-        return [future.result() for future in as_completed(futures)]
+        order = {future: i for i, future in enumerate(futures)}
+        results = [None] * n
+        for future in as_completed(futures):
+            results[order[future]] = future.result()
+        return results
 
 
 def run_strategy(name: str, n: int, url: str, iterations: int, timeout_s: float):
-    """Runs one strategy once; returns (makespan in ms, the tasks' results)."""
-    start = time.perf_counter()
+    """Runs one strategy once; returns (makespan in ms, the tasks' results in task order)."""
+    start = time.perf_counter_ns()
     if name == "serial":
-        results = perform_serial(n, url, iterations, timeout_s)
+        results = perform_serial(n, url, iterations, timeout_s, start)
     elif name == "asyncio-io":
-        results = perform_async(n, url, 0, timeout_s)
+        results = perform_async(n, url, 0, timeout_s, start)
     elif name == "asyncio":
-        results = perform_async(n, url, iterations, timeout_s)
+        results = perform_async(n, url, iterations, timeout_s, start)
     elif name == "asyncio-executor":
-        results = perform_async(n, url, iterations, timeout_s, executor=True)
+        results = perform_async(n, url, iterations, timeout_s, start, executor=True)
     elif name == "process-pool":
-        results = perform_multiprocessing(n, url, iterations, timeout_s)
+        results = perform_multiprocessing(n, url, iterations, timeout_s, start)
     elif name == "thread-pool":
-        results = perform_threaded(n, url, iterations, timeout_s)
+        results = perform_threaded(n, url, iterations, timeout_s, start)
     else:
         raise ValueError(f"unknown strategy {name!r}")
-    return (time.perf_counter() - start) * 1000.0, results
+    return since(start), results
 
 
 # ----------------------------------------------------------------------------------------------
@@ -280,12 +379,22 @@ def measure(args) -> dict:
     for name in args.strategies:
         for n in args.tasks:
             samples, cpu_times, errors, error_sample = [], [], 0, None
+            timeline = None
             for run in range(args.warmup + args.repeats):
                 makespan_ms, results = run_strategy(name, n, url, iterations, timeout_s)
                 if run < args.warmup:
                     continue
+                if timeline is None:
+                    # The first measured repeat's, as gilwall keeps its own.
+                    timeline = {
+                        "repeat": len(samples),
+                        "tasks": [
+                            {"task": i, "spans": spans}
+                            for i, (_, _, spans) in enumerate(results[:MAX_TRACED_TASKS])
+                        ],
+                    }
                 samples.append(makespan_ms)
-                for cpu_ms, error in results:
+                for cpu_ms, error, _ in results:
                     if error is not None:
                         errors += 1
                         error_sample = error_sample or error[:300]
@@ -303,6 +412,7 @@ def measure(args) -> dict:
                     "errors": errors,
                     "cpu_measured_ms": statistics.median(cpu_times) if cpu_times else None,
                     "error_sample": error_sample,
+                    "timeline": timeline,
                 }
             )
             print(

@@ -15,11 +15,16 @@
 //! - a pool of E ≤ P CPU executors (multicore, async-rayon): io + ⌈N/E⌉·cpu
 //! - a thread or process per task on P cores: io + cpu·max(1, N/P)
 //!
+//! The same simulation also gives the ideal *schedule* ([`ideal_schedule`], [`ideal_timeline`]):
+//! when each task fetched, waited for an executor and computed, which the trace export shows
+//! beside each measured timeline.
+//!
 //! A runtime may also cap the fetches in flight: a browser opens at most
 //! [`BROWSER_CONNECTIONS_PER_HOST`] HTTP/1.1 connections to one host, so its fetches beyond
 //! that wait for a connection to free up (`fetch_limit`), even in I/O-only `async`.
 
 use crate::strategy::{Schedule, StrategyId};
+use crate::timeline::{Lane, Span, SpanKind, Timeline};
 use std::collections::VecDeque;
 
 /// What the model needs to predict one point.
@@ -101,6 +106,37 @@ pub fn simulate_with_fetch_limit(
     cores: u32,
     fetch_limit: Option<u32>,
 ) -> f64 {
+    run(tasks, io, cpu, schedule, cores, fetch_limit, &mut [])
+}
+
+/// One task in the model's ideal schedule, times in ms from the start.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct IdealTask {
+    /// The fetch: from its start (once a slot and a connection are free) to its end.
+    pub fetch: (f64, f64),
+    /// The CPU work: from when an executor took it to its end (stretched where more executors
+    /// run than there are cores). Before it, from the fetch's end, the task waited for one.
+    pub cpu: (f64, f64),
+    /// The slot it ran in (a thread or process of its own, for a thread or process per task),
+    /// the lowest one free when it started.
+    pub slot: u32,
+    /// The CPU executor that ran its work, the lowest one free when it was taken.
+    pub executor: u32,
+}
+
+/// The discrete-event simulation behind [`simulate_with_fetch_limit`]; the first
+/// `trace.len()` tasks' schedules are written into `trace`.
+fn run(
+    tasks: u32,
+    io: f64,
+    cpu: f64,
+    schedule: Schedule,
+    cores: u32,
+    fetch_limit: Option<u32>,
+    trace: &mut [IdealTask],
+) -> f64 {
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, HashMap};
     const EPS: f64 = 1e-9;
     let io = io.max(0.0);
     let cpu = cpu.max(0.0);
@@ -110,42 +146,60 @@ pub fn simulate_with_fetch_limit(
 
     let mut t = 0.0f64; // wall time
     let mut v = 0.0f64; // "virtual" CPU time: work done by each running job so far
-    let mut not_started = tasks;
-    let mut fetching: VecDeque<f64> = VecDeque::new(); // fetch end times, ascending
-    let mut waiting_to_fetch: u32 = 0; // started tasks waiting for a connection
+    let mut next: u32 = 0; // the next task to start
+    let mut fetching: VecDeque<(u32, f64)> = VecDeque::new(); // (task, end), ends ascending
+    let mut waiting_to_fetch: VecDeque<u32> = VecDeque::new(); // started, waiting for a connection
     let connections = fetch_limit.map_or(usize::MAX, |c| c.max(1) as usize);
-    let mut cpu_queue: u32 = 0;
-    let mut running: VecDeque<f64> = VecDeque::new(); // virtual finish times, ascending
+    let mut cpu_queue: VecDeque<u32> = VecDeque::new();
+    let mut running: VecDeque<(u32, f64)> = VecDeque::new(); // (task, virtual finish), ascending
     let mut done = 0u32;
-
-    let start = |not_started: &mut u32,
-                 fetching: &mut VecDeque<f64>,
-                 waiting: &mut u32,
-                 cpu_queue: &mut u32,
-                 t: f64| {
-        *not_started -= 1;
-        if io <= 0.0 {
-            *cpu_queue += 1;
-        } else if fetching.len() < connections {
-            fetching.push_back(t + io);
-        } else {
-            *waiting += 1;
+    // Free slot and executor numbers, lowest first; slot k is task k's while it runs.
+    let mut free_slots: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
+    let mut free_executors: BinaryHeap<Reverse<u32>> = (0..executors.min(tasks as usize) as u32)
+        .map(Reverse)
+        .collect();
+    // The slot and executor of each task while it holds them.
+    let mut slot_of: HashMap<u32, u32> = HashMap::new();
+    let mut executor_of: HashMap<u32, u32> = HashMap::new();
+    let mut note = |task: u32, f: &mut dyn FnMut(&mut IdealTask)| {
+        if let Some(rec) = trace.get_mut(task as usize) {
+            f(rec);
         }
     };
-    for _ in 0..slots.min(tasks) {
-        start(
-            &mut not_started,
-            &mut fetching,
-            &mut waiting_to_fetch,
-            &mut cpu_queue,
-            t,
-        );
+
+    macro_rules! start {
+        ($slot:expr) => {{
+            let task = next;
+            next += 1;
+            let slot = $slot;
+            slot_of.insert(task, slot);
+            note(task, &mut |r| r.slot = slot);
+            if io <= 0.0 {
+                note(task, &mut |r| r.fetch = (t, t));
+                cpu_queue.push_back(task);
+            } else if fetching.len() < connections {
+                note(task, &mut |r| r.fetch = (t, t + io));
+                fetching.push_back((task, t + io));
+            } else {
+                waiting_to_fetch.push_back(task);
+            }
+        }};
+    }
+    for slot in 0..slots.min(tasks) {
+        start!(slot);
     }
 
     while done < tasks {
-        while cpu_queue > 0 && running.len() < executors {
-            cpu_queue -= 1;
-            running.push_back(v + cpu);
+        while !cpu_queue.is_empty() && running.len() < executors {
+            let task = cpu_queue.pop_front().expect("the queue is not empty");
+            // A number is free: fewer than `executors` run, and each holds one.
+            let Reverse(e) = free_executors.pop().unwrap_or(Reverse(0));
+            executor_of.insert(task, e);
+            note(task, &mut |r| {
+                r.executor = e;
+                r.cpu.0 = t;
+            });
+            running.push_back((task, v + cpu));
         }
         let rate = if running.is_empty() {
             0.0
@@ -154,38 +208,97 @@ pub fn simulate_with_fetch_limit(
         };
         let dt_cpu = running
             .front()
-            .map_or(f64::INFINITY, |&fin| (fin - v).max(0.0) / rate);
+            .map_or(f64::INFINITY, |&(_, fin)| (fin - v).max(0.0) / rate);
         let dt_io = fetching
             .front()
-            .map_or(f64::INFINITY, |&end| (end - t).max(0.0));
+            .map_or(f64::INFINITY, |&(_, end)| (end - t).max(0.0));
         let dt = dt_cpu.min(dt_io);
         debug_assert!(dt.is_finite(), "the simulation always has a next event");
         t += dt;
         v += rate * dt;
-        while fetching.front().is_some_and(|&end| end <= t + EPS) {
-            fetching.pop_front();
-            cpu_queue += 1;
+        while fetching.front().is_some_and(|&(_, end)| end <= t + EPS) {
+            let (task, _) = fetching.pop_front().expect("checked just above");
+            cpu_queue.push_back(task);
             // The freed connection goes to the task that has waited longest.
-            if waiting_to_fetch > 0 {
-                waiting_to_fetch -= 1;
-                fetching.push_back(t + io);
+            if let Some(waiting) = waiting_to_fetch.pop_front() {
+                note(waiting, &mut |r| r.fetch = (t, t + io));
+                fetching.push_back((waiting, t + io));
             }
         }
-        while running.front().is_some_and(|&fin| fin <= v + EPS) {
-            running.pop_front();
+        while running.front().is_some_and(|&(_, fin)| fin <= v + EPS) {
+            let (task, _) = running.pop_front().expect("checked just above");
             done += 1;
-            if not_started > 0 {
-                start(
-                    &mut not_started,
-                    &mut fetching,
-                    &mut waiting_to_fetch,
-                    &mut cpu_queue,
-                    t,
-                );
+            note(task, &mut |r| r.cpu.1 = t);
+            free_executors.push(Reverse(executor_of.remove(&task).unwrap_or(0)));
+            let slot = slot_of.remove(&task).unwrap_or(0);
+            free_slots.push(Reverse(slot));
+            if next < tasks {
+                let Reverse(slot) = free_slots.pop().expect("one was just freed");
+                start!(slot);
             }
         }
     }
     t
+}
+
+/// How many tasks [`ideal_timeline`] schedules at most: the first ones, as a measured timeline.
+pub const MAX_IDEAL_TASKS: u32 = crate::timeline::MAX_TRACED_TASKS;
+
+/// The model's ideal schedule of the first [`MAX_IDEAL_TASKS`] tasks of `strategy` for
+/// `input`: when each fetched, waited and computed, with no overhead at all.
+pub fn ideal_schedule(strategy: StrategyId, input: ModelInput) -> Vec<IdealTask> {
+    let schedule = strategy.schedule(input.tasks, input.pool, input.cores);
+    let mut trace = vec![IdealTask::default(); input.tasks.min(MAX_IDEAL_TASKS) as usize];
+    run(
+        input.tasks,
+        input.io_ms,
+        input.cpu_ms,
+        schedule,
+        input.cores,
+        input.fetch_limit,
+        &mut trace,
+    );
+    trace
+}
+
+/// [`ideal_schedule`] as a timeline, on the lanes the strategy runs its tasks on: one event
+/// loop for `async`; a thread (or process, or Web Worker) per slot for `gil`, `threads`,
+/// `processes` and `workers`; an executor's lane for the pools (`multicore`'s runtime
+/// workers, `async-rayon`'s pool threads). `None` when there is nothing to draw (no tasks).
+pub fn ideal_timeline(strategy: StrategyId, input: ModelInput) -> Option<Timeline> {
+    use StrategyId::*;
+    let spans: Vec<(u32, Vec<Span>)> = ideal_schedule(strategy, input)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (home, computes) = match strategy {
+                Serial => (Lane::Serial, Lane::Serial),
+                Async => (Lane::EventLoop, Lane::EventLoop),
+                Gil | Threads => (Lane::Thread(t.slot), Lane::Thread(t.slot)),
+                Processes => (Lane::WorkerProcess(t.slot), Lane::WorkerProcess(t.slot)),
+                Workers => (Lane::WebWorker(t.slot), Lane::WebWorker(t.slot)),
+                Multicore => (
+                    Lane::RuntimeWorker(t.executor),
+                    Lane::RuntimeWorker(t.executor),
+                ),
+                AsyncRayon | WasmThreads => (Lane::EventLoop, Lane::PoolThread(t.executor)),
+                AsyncWorkers => (Lane::MainThread, Lane::WebWorker(t.executor)),
+            };
+            let mut spans = Vec::with_capacity(3);
+            if t.fetch.1 > t.fetch.0 {
+                spans.push(Span::new(SpanKind::Fetch, home, t.fetch.0, t.fetch.1));
+            }
+            if t.cpu.0 > t.fetch.1 {
+                spans.push(Span::new(SpanKind::WaitCpu, home, t.fetch.1, t.cpu.0));
+            }
+            if t.cpu.1 > t.cpu.0 {
+                spans.push(Span::new(SpanKind::Cpu, computes, t.cpu.0, t.cpu.1));
+            }
+            // Task numbers fit: at most MAX_IDEAL_TASKS of them.
+            (i as u32, spans)
+        })
+        .collect();
+    Timeline::of_tasks(0, spans.iter().map(|(i, s)| (*i, s.as_slice())))
 }
 
 /// Efficiency of a measurement: model / measured (1 is ideal, below 1 is overhead).
@@ -289,6 +402,43 @@ mod tests {
     }
 
     #[test]
+    fn the_ideal_async_schedule_is_a_staircase_on_one_event_loop() {
+        let input = ModelInput {
+            cpu_ms: 50.0,
+            io_ms: 100.0,
+            ..input(4, 4, 2)
+        };
+        let t = ideal_timeline(StrategyId::Async, input).unwrap();
+        assert_eq!(t.lanes.len(), 1);
+        assert_eq!(t.lanes[0].name, "event loop");
+        let cpu: Vec<(f64, f64)> = t
+            .tasks
+            .iter()
+            .flat_map(|task| &task.spans)
+            .filter(|s| s.kind == SpanKind::Cpu)
+            .map(|s| (s.start_ms, s.end_ms))
+            .collect();
+        assert_eq!(
+            cpu,
+            [
+                (100.0, 150.0),
+                (150.0, 200.0),
+                (200.0, 250.0),
+                (250.0, 300.0)
+            ]
+        );
+        // Threads on 2 cores: a thread per task, all four computing at half speed.
+        let t = ideal_timeline(StrategyId::Threads, input).unwrap();
+        let names: Vec<&str> = t.lanes.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["thread 0", "thread 1", "thread 2", "thread 3"]);
+        assert!(
+            t.tasks
+                .iter()
+                .all(|task| task.spans.last().unwrap().end_ms == 200.0)
+        );
+    }
+
+    #[test]
     fn bounded_pools() {
         // 8 tasks on 2 worker threads (2 cores): 4 rounds of fetch + compute.
         assert!(approx(
@@ -341,6 +491,45 @@ mod tests {
                 let lower = io + cpu * (n / cores as f64).max(1.0);
                 prop_assert!(sim >= lower - 1e-6, "{} below the bound", s.id);
                 prop_assert!(sim <= n * (io + cpu) + 1e-6, "{} slower than serial", s.id);
+            }
+        }
+
+        #[test]
+        fn the_ideal_schedule_ends_at_the_makespan_and_keeps_its_order(
+            tasks in 1u32..=64, pool in 1u32..64, cores in 1u32..16,
+            io in 0.0f64..2000.0, cpu in 0.0f64..2000.0, limit in proptest::option::of(1u32..8),
+        ) {
+            for s in STRATEGIES {
+                let input = ModelInput { tasks, io_ms: io, cpu_ms: cpu, pool, cores, fetch_limit: limit };
+                let makespan = predict(s.id, input);
+                let ideal = ideal_schedule(s.id, input);
+                prop_assert_eq!(ideal.len(), tasks as usize);
+                let end = ideal.iter().map(|t| t.cpu.1).fold(0.0, f64::max);
+                prop_assert!(approx(end, makespan), "{}: ends at {end}, makespan {makespan}", s.id);
+                let schedule = s.id.schedule(tasks, pool, cores);
+                for t in &ideal {
+                    // Fetch, then wait, then compute: the fetch one delay long.
+                    prop_assert!(approx(t.fetch.1 - t.fetch.0, io), "{}: {t:?}", s.id);
+                    prop_assert!(t.fetch.1 <= t.cpu.0 + 1e-6 && t.cpu.0 <= t.cpu.1 + 1e-6, "{}: {t:?}", s.id);
+                    prop_assert!(t.cpu.1 - t.cpu.0 >= cpu - 1e-6, "{}: work faster than one core", s.id);
+                    prop_assert!(t.slot < schedule.slots.max(1) && t.executor < schedule.cpu_executors.max(1));
+                    // No two tasks in one slot, nor on one executor, at once.
+                    for u in &ideal {
+                        if std::ptr::eq(t, u) { continue; }
+                        let apart = |a: (f64, f64), b: (f64, f64)| a.1 <= b.0 + 1e-6 || b.1 <= a.0 + 1e-6;
+                        if t.slot == u.slot {
+                            prop_assert!(apart((t.fetch.0, t.cpu.1), (u.fetch.0, u.cpu.1)), "{}: slot {} shared", s.id, t.slot);
+                        }
+                        if t.executor == u.executor {
+                            prop_assert!(apart(t.cpu, u.cpu), "{}: executor {} shared", s.id, t.executor);
+                        }
+                    }
+                }
+                let timeline = ideal_timeline(s.id, input);
+                prop_assert!(timeline.is_some() == (io > 0.0 || cpu > 0.0));
+                if let Some(t) = timeline {
+                    prop_assert_eq!(t.check(), Ok(()));
+                }
             }
         }
     }

@@ -44,6 +44,35 @@ pub enum SpanKind {
 }
 
 impl SpanKind {
+    /// Every kind, in the order a legend lists them.
+    pub const ALL: [SpanKind; 4] = [
+        SpanKind::Fetch,
+        SpanKind::WaitCpu,
+        SpanKind::Cpu,
+        SpanKind::Copy,
+    ];
+
+    /// Its colour on every timeline, the CLI's and the page's (`#rrggbb`): waiting is pale and
+    /// computing is strong, so a staircase of CPU stands out from the fetches beside it.
+    pub fn colour(self) -> &'static str {
+        match self {
+            SpanKind::Fetch => "#8ec1e6",
+            SpanKind::WaitCpu => "#d4d4d4",
+            SpanKind::Cpu => "#d9480f",
+            SpanKind::Copy => "#f2b707",
+        }
+    }
+
+    /// Its name in a legend.
+    pub fn label(self) -> &'static str {
+        match self {
+            SpanKind::Fetch => "fetch",
+            SpanKind::WaitCpu => "waiting for the CPU",
+            SpanKind::Cpu => "CPU",
+            SpanKind::Copy => "copy between heaps",
+        }
+    }
+
     /// The kind's identifier, as in the report (`fetch`, `wait-cpu`, `cpu`, `copy`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -198,10 +227,30 @@ impl Timeline {
     /// outcome carries spans (a runtime that does not trace). At most [`MAX_TRACED_TASKS`]
     /// tasks and [`MAX_SPANS_PER_TASK`] spans per task are kept.
     pub fn of(repeat: u32, outcomes: &[TaskOutcome]) -> Option<Timeline> {
-        if outcomes.iter().all(|o| o.spans.is_empty()) {
+        Timeline::of_tasks(
+            repeat,
+            outcomes.iter().map(|o| (o.index, o.spans.as_slice())),
+        )
+    }
+
+    /// The timeline of one repeat from each task's number and spans, for a runtime whose tasks
+    /// report no [`TaskOutcome`] (the Python companion) and for the model's ideal schedule;
+    /// the same caps as [`Timeline::of`].
+    pub fn of_tasks<'s>(
+        repeat: u32,
+        tasks: impl IntoIterator<Item = (u32, &'s [Span])>,
+    ) -> Option<Timeline> {
+        struct Traced<'s> {
+            index: u32,
+            spans: &'s [Span],
+        }
+        let mut traced: Vec<Traced> = tasks
+            .into_iter()
+            .map(|(index, spans)| Traced { index, spans })
+            .collect();
+        if traced.iter().all(|o| o.spans.is_empty()) {
             return None;
         }
-        let mut traced: Vec<&TaskOutcome> = outcomes.iter().collect();
         traced.sort_by_key(|o| o.index);
         let capped_at = (traced.len() > MAX_TRACED_TASKS as usize).then_some(MAX_TRACED_TASKS);
         traced.truncate(MAX_TRACED_TASKS as usize);
@@ -443,6 +492,19 @@ mod tests {
             end_ms: 2.0,
         };
         assert!(t.check().unwrap_err().contains("lane 3"));
+    }
+
+    #[test]
+    fn every_kind_has_its_own_colour() {
+        let colours: BTreeSet<&str> = SpanKind::ALL.iter().map(|k| k.colour()).collect();
+        assert_eq!(colours.len(), SpanKind::ALL.len());
+        for k in SpanKind::ALL {
+            let c = k.colour();
+            assert!(
+                c.len() == 7 && c.starts_with('#') && u32::from_str_radix(&c[1..], 16).is_ok(),
+                "{k}: {c}"
+            );
+        }
     }
 
     #[test]

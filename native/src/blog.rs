@@ -2,11 +2,13 @@
 //!
 //! Each unique measurement (a strategy with or without CPU work) is taken once and shared by
 //! every experiment that shows it, as the article's figures reuse earlier lines. For each
-//! experiment it writes a JSON report, an SVG chart and a Markdown summary, plus an index.
+//! experiment it writes a JSON report, an SVG chart and a Markdown summary, plus an index; step 3
+//! also draws the timelines of async and the multicore analog side by side at one N.
 //! Points with failed tasks are written too, shown as failures and left out of the verdicts
 //! and charts; the caller learns which failed, to say so and fail.
 
 use crate::companions;
+use crate::export::gantt::{self, Gantt};
 use crate::export::{self, Exporter, chart::Chart, json::Json, markdown::Markdown};
 use crate::sweep::Bench;
 use anyhow::{Context, Result};
@@ -27,6 +29,9 @@ pub struct Experiment {
     pub lesson: &'static str,
     /// The series it shows: strategy, and whether tasks do CPU work.
     pub series: &'static [(StrategyId, bool)],
+    /// The strategies (with CPU work) whose timelines it also draws side by side at one N, as
+    /// `{slug}-timeline.svg`; none for most.
+    pub timeline: &'static [StrategyId],
 }
 
 use StrategyId::{Async, Gil, Multicore, Processes, Serial, Threads};
@@ -38,12 +43,14 @@ pub const EXPERIMENTS: &[Experiment] = &[
         title: "1. Serial: blocking I/O",
         lesson: "Each fetch waits for the one before: the makespan grows by one delay per task.",
         series: &[(Serial, false)],
+        timeline: &[],
     },
     Experiment {
         slug: "2-async",
         title: "2. Non-blocking I/O: async scales flat",
         lesson: "One thread waits for all fetches at once: async stays at one delay however many tasks.",
         series: &[(Serial, false), (Async, false)],
+        timeline: &[],
     },
     Experiment {
         slug: "3-cpu",
@@ -57,6 +64,9 @@ pub const EXPERIMENTS: &[Experiment] = &[
             (Gil, true),
             (Multicore, true),
         ],
+        // The wall as a schedule: one event loop computing task after task, against Go's
+        // analog computing on every core at once.
+        timeline: &[Async, Multicore],
     },
     Experiment {
         slug: "4-processes",
@@ -68,6 +78,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
             (Processes, true),
             (Multicore, true),
         ],
+        timeline: &[],
     },
     Experiment {
         slug: "5-threads",
@@ -80,6 +91,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
             (Threads, true),
             (Multicore, true),
         ],
+        timeline: &[],
     },
 ];
 
@@ -217,6 +229,15 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
             "## {}\n\n{}\n\n![{}]({}.svg)\n",
             e.title, e.lesson, e.title, e.slug
         )?;
+        if let Some((name, n, svg)) = timeline_figure(e, &with_cpu)? {
+            export::write(&config.out.join(&name), &svg)?;
+            writeln!(
+                index,
+                "The schedule behind it at N = {n}: each lane is a thread, time runs left to \
+                 right; fetches are blue, waiting for the CPU grey, CPU work red.\n\n\
+                 ![the timelines at N = {n}]({name})\n"
+            )?;
+        }
         for r in &shown {
             index.push_str(&crate::export::markdown::summary(r));
             index.push('\n');
@@ -243,6 +264,29 @@ pub fn run(bench: &Bench, config: &BlogConfig, progress: &ProgressBar) -> Result
         files: written,
         failed: export::notes::failure_summary(&all),
     })
+}
+
+/// The experiment's timeline figure (file name, N, SVG) from the CPU sweep, at the largest N
+/// up to 16; `None` when it draws none.
+fn timeline_figure(e: &Experiment, with_cpu: &Report) -> Result<Option<(String, u32, Vec<u8>)>> {
+    if e.timeline.is_empty() {
+        return Ok(None);
+    }
+    let report = Report {
+        points: e
+            .timeline
+            .iter()
+            .flat_map(|s| with_cpu.points.iter().filter(|p| p.strategy == s.as_str()))
+            .cloned()
+            .collect(),
+        ..with_cpu.clone()
+    };
+    let Some(n) = gantt::default_tasks(&gantt::task_counts(std::slice::from_ref(&report))) else {
+        return Ok(None);
+    };
+    let title = format!("{}: the schedule at N={n}", e.title);
+    let svg = Gantt { title, tasks: n }.export(std::slice::from_ref(&report))?;
+    Ok(Some((format!("{}-timeline.svg", e.slug), n, svg)))
 }
 
 fn with_lesson(e: &Experiment, markdown: Vec<u8>) -> Vec<u8> {

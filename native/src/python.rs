@@ -21,8 +21,8 @@ pub mod free_threaded;
 pub mod venv;
 
 pub use companion::{
-    PyOutput, PyPoint, PyStrategy, build_report, builds_side_by_side, compare_sweeps,
-    model_strategy, side_by_side,
+    PyOutput, PyPoint, PySpan, PyStrategy, PyTask, PyTimeline, PyWhere, build_report,
+    builds_side_by_side, compare_sweeps, model_strategy, python_timeline, side_by_side,
 };
 
 use crate::export::{self, Exporter, Exports, json::Json};

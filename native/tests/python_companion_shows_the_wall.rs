@@ -9,6 +9,9 @@
 //! processes costs a fixed 40-100 ms here, which at 50 ms of CPU would eat most of the pool's
 //! 100 ms advantage at N = 4; at 100 ms the advantage is 200 ms against the same cost.
 //!
+//! The timelines come from Python's own clocks and thread ids: asyncio's CPU on its loop's one
+//! thread, one task at a time; the process pool's in several worker processes.
+//!
 //! There is no skip: if python3, its venv module or PyPI is missing, these tests fail and say
 //! which (CI installs python3-venv where the interpreter lacks it; see .ci/run).
 
@@ -17,6 +20,7 @@ mod schema;
 
 use binary::{assert_usage_errors, gilwall};
 use gilwall_core::report::{Point, Report, ReportRuntime};
+use gilwall_core::timeline::{SpanKind, Timeline};
 use std::path::{Path, PathBuf};
 
 const IO_MS: f64 = 100.0;
@@ -49,6 +53,8 @@ fn python_asyncio_hits_the_wall_and_a_process_pool_gets_past_it_beside_gilwall()
     let py_json = dir.path().join("python.json");
     let native_json = dir.path().join("native.json");
     let chart = dir.path().join("both.svg");
+    let trace = dir.path().join("trace.json");
+    let timeline = dir.path().join("timeline.svg");
     let out = gilwall(&[
         "python",
         "--tasks",
@@ -68,6 +74,10 @@ fn python_asyncio_hits_the_wall_and_a_process_pool_gets_past_it_beside_gilwall()
         native_json.to_str().unwrap(),
         "--chart",
         chart.to_str().unwrap(),
+        "--export-trace",
+        trace.to_str().unwrap(),
+        "--timeline",
+        timeline.to_str().unwrap(),
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -176,6 +186,79 @@ fn python_asyncio_hits_the_wall_and_a_process_pool_gets_past_it_beside_gilwall()
         svg.contains("asyncio + CPU (python)") && svg.contains("async + CPU (native)"),
         "the chart should name both runtimes' series"
     );
+
+    // The schedules, as Python's own clocks and thread ids saw them.
+    let timeline_of = |strategy: &str| {
+        point(&py, strategy, 4, true)
+            .timeline
+            .as_ref()
+            .unwrap_or_else(|| panic!("python {strategy} N=4 has no timeline"))
+    };
+    // asyncio: every task's CPU on the loop's one thread, one after another.
+    let asyncio = timeline_of("asyncio");
+    let cpu = cpu_spans(asyncio);
+    assert_eq!(cpu.len(), 4, "{cpu:?}");
+    assert!(cpu.iter().all(|s| s.0 == "event loop"), "{cpu:?}");
+    assert!(
+        cpu.windows(2).all(|w| w[0].2 <= w[1].1),
+        "asyncio's CPU overlapped on one thread: {cpu:?}"
+    );
+    // Every task fetched before it computed.
+    for task in &asyncio.tasks {
+        let fetch = task.spans.iter().find(|s| s.kind == SpanKind::Fetch);
+        let cpu = task.spans.iter().find(|s| s.kind == SpanKind::Cpu);
+        let (fetch, cpu) = (fetch.unwrap(), cpu.unwrap());
+        assert!(fetch.end_ms <= cpu.start_ms, "task {}", task.task);
+    }
+    // The process pool: its CPU in at least two worker processes, told apart by their pids.
+    let pool = cpu_spans(timeline_of("process-pool"));
+    let mut pids: Vec<&str> = pool.iter().map(|s| s.0).collect();
+    pids.sort_unstable();
+    pids.dedup();
+    assert!(
+        pids.len() >= 2 && pids.iter().all(|p| p.starts_with("worker process ")),
+        "{pids:?}"
+    );
+    let trace: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&trace).unwrap()).expect("the trace is JSON");
+    let processes: Vec<&str> = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .filter_map(|e| e["args"]["name"].as_str())
+        .collect();
+    for name in [
+        "asyncio N=4",
+        "model asyncio N=4",
+        "process-pool N=4",
+        "async N=4",
+    ] {
+        assert!(
+            processes.contains(&name),
+            "no process {name:?} in {processes:?}"
+        );
+    }
+    let svg = std::fs::read_to_string(&timeline).unwrap();
+    for panel in [
+        ">asyncio + CPU (python) N=4<",
+        ">process-pool + CPU (python) N=4<",
+    ] {
+        assert!(svg.contains(panel), "no panel {panel} in the timeline");
+    }
+}
+
+/// Every `cpu` span of `t` as (lane name, start, end), by start.
+fn cpu_spans(t: &Timeline) -> Vec<(&str, f64, f64)> {
+    let mut cpu: Vec<_> = t
+        .tasks
+        .iter()
+        .flat_map(|task| &task.spans)
+        .filter(|s| s.kind == SpanKind::Cpu)
+        .map(|s| (t.lanes[s.lane as usize].name.as_str(), s.start_ms, s.end_ms))
+        .collect();
+    cpu.sort_by(|a, b| a.1.total_cmp(&b.1));
+    cpu
 }
 
 /// The fastest of three runs of the process pool and of asyncio with CPU, both at N = 4.

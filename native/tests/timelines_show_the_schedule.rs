@@ -2,13 +2,15 @@
 //! embedded server at 4 tasks, io 100 ms, CPU 50 ms: `async` computes on one lane one kernel at
 //! a time; `gil` hands its lock around in slices of one switch interval that never overlap;
 //! `threads` and `processes` compute side by side on at least two lanes; every task fetches
-//! before it computes; and the Chrome trace export names every point and lane. Margins are wide
+//! before it computes; the Chrome trace export names every point and lane, with the model's
+//! ideal schedule beside each; and the Gantt chart draws a panel per strategy. Margins are wide
 //! and a busy machine gets three tries: this is a shared, noisy 2-core machine.
 
 mod schema;
 mod support;
 
 use gilwall::export::Exporter;
+use gilwall::export::gantt::Gantt;
 use gilwall::export::trace::Trace;
 use gilwall::server::ServerConfig;
 use gilwall::sweep::Bench;
@@ -228,9 +230,19 @@ fn timelines_show_the_wall_the_gil_and_the_cores() {
             .map(|e| e["args"]["name"].as_str().unwrap().to_string())
             .collect()
     };
+    // Each point's process, and the model's ideal schedule of it beside it.
     assert_eq!(
         named("process_name"),
-        ["async N=4", "gil N=4", "threads N=4", "processes N=4"]
+        [
+            "async N=4",
+            "model async N=4",
+            "gil N=4",
+            "model gil N=4",
+            "threads N=4",
+            "model threads N=4",
+            "processes N=4",
+            "model processes N=4"
+        ]
     );
     let threads = named("thread_name");
     for lane in ["event loop", "thread 0", "worker process 0"] {
@@ -249,4 +261,67 @@ fn timelines_show_the_wall_the_gil_and_the_cores() {
     );
     assert!(complete.clone().any(|e| e["cat"] == "copy"));
     assert!(complete.count() >= 4 * 4 * 2);
+
+    // The Gantt chart, written as `--timeline` writes it: one panel per strategy, in order,
+    // each naming its lanes, and the span kinds in the legend.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.svg");
+    let gantt = Gantt {
+        title: "the schedule".into(),
+        tasks: 4,
+    };
+    gilwall::export::write(&path, &gantt.export(std::slice::from_ref(&report)).unwrap()).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    let texts = svg_texts(&svg);
+    let panels: Vec<&str> = texts
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.ends_with(" N=4"))
+        .collect();
+    assert_eq!(
+        panels,
+        ["async N=4", "gil N=4", "threads N=4", "processes N=4"]
+    );
+    for text in [
+        "event loop",
+        "thread 3",
+        "worker process 0",
+        "fetch",
+        "waiting for the CPU",
+        "CPU",
+        "copy between heaps",
+    ] {
+        assert!(texts.iter().any(|t| t == text), "no {text:?} in {texts:?}");
+    }
+    // Every panel says which repeat it draws and how long it took.
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.starts_with("repeat 1 of 1: "))
+            .count(),
+        4
+    );
+}
+
+/// The text of every `<text>` element of an SVG, entities decoded.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(open) = rest.find("<text") {
+        let after = &rest[open..];
+        let start = after.find('>').expect("a text element's tag closes") + 1;
+        let end = after.find("</text>").expect("a text element ends");
+        out.push(
+            after[start..end]
+                .trim()
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&"),
+        );
+        rest = &after[end..];
+    }
+    out
 }

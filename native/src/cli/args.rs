@@ -55,6 +55,36 @@ pub struct ExportArgs {
     /// Draw duration vs tasks as an SVG chart, the model dashed.
     #[arg(long, value_name = "FILE.svg")]
     pub chart: Option<PathBuf>,
+    /// Write each point's timeline (one repeat's spans: fetch, waiting, CPU, copies, lane by
+    /// lane) in the Chrome Trace Event format, with the model's ideal schedule of each point
+    /// beside it, to open in ui.perfetto.dev or chrome://tracing.
+    #[arg(long, value_name = "FILE.json")]
+    pub export_trace: Option<PathBuf>,
+    /// Draw the timelines at one N as an SVG Gantt chart: a panel per strategy, lanes down,
+    /// time across, fetch / waiting / CPU / copy in their own colours.
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<PathBuf>,
+    /// The N whose timelines --timeline draws; one of --tasks (default: the largest up to 16).
+    #[arg(long, requires = "timeline", value_parser = parse_tasks, value_name = "N")]
+    pub timeline_tasks: Option<u32>,
+}
+
+impl ExportArgs {
+    /// Checks that --timeline-tasks is one of the sweep's task counts, before anything is
+    /// measured.
+    pub fn check_timeline_tasks(&self, tasks: &[u32]) -> Result<(), UsageError> {
+        match self.timeline_tasks {
+            Some(n) if !tasks.contains(&n) => {
+                let counts: Vec<String> = tasks.iter().map(u32::to_string).collect();
+                Err(UsageError(format!(
+                    "--timeline-tasks {n} is not among the sweep's task counts ({}); give one of \
+                     them, or add {n} to --tasks",
+                    counts.join(", ")
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl From<&ExportArgs> for Exports {
@@ -63,6 +93,9 @@ impl From<&ExportArgs> for Exports {
             csv: args.export_csv.clone(),
             markdown: args.export_markdown.clone(),
             chart: args.chart.clone(),
+            trace: args.export_trace.clone(),
+            timeline: args.timeline.clone(),
+            timeline_tasks: args.timeline_tasks,
         }
     }
 }

@@ -28,6 +28,13 @@ use std::path::PathBuf;
     mut_arg("chart", |a| a.help(
         "Draw duration vs tasks as an SVG chart (with --compare, Python and gilwall together)"
     )),
+    mut_arg("export_trace", |a| a.help(
+        "Write each point's timeline in the Chrome Trace Event format, to open in \
+         ui.perfetto.dev or chrome://tracing (with --compare, gilwall's beside Python's)"
+    )),
+    mut_arg("timeline", |a| a.help(
+        "Draw the timelines at one N as an SVG Gantt chart (with --compare, gilwall's too)"
+    )),
 )]
 pub struct PythonArgs {
     /// Python strategies to run, comma-separated: serial (article step 1), asyncio-io (step 2),
@@ -113,6 +120,7 @@ impl clap::ValueEnum for PyStrategy {
 
 /// Maps the flags onto `python::run`'s options and runs it, naming flags in its errors.
 pub(super) fn run(args: PythonArgs) -> Result<()> {
+    args.exports.check_timeline_tasks(&args.tasks)?;
     let cpu_ms = match args.cpu.spec() {
         CpuSpec::Iters(_) => {
             return Err(UsageError(

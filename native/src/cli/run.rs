@@ -8,7 +8,7 @@ use super::args::{
     parse_tasks, parse_url, spec_error,
 };
 use super::{UsageError, progress_bar};
-use crate::export::{self, Exporter, Exports, json::Json, trace::Trace};
+use crate::export::{self, Exporter, Exports, json::Json};
 use crate::interrupt;
 use crate::machine;
 use crate::server::session::Unreachable;
@@ -83,11 +83,7 @@ pub struct RunArgs {
     /// names another.
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
-    /// Write each point's timeline (one repeat's spans: fetch, waiting, CPU, copies, lane by
-    /// lane) in the Chrome Trace Event format, to open in ui.perfetto.dev or chrome://tracing.
-    #[arg(long, value_name = "FILE")]
-    pub export_trace: Option<PathBuf>,
-    /// CSV, Markdown and the chart.
+    /// CSV, Markdown, the chart, the trace and the timeline.
     #[command(flatten)]
     pub exports: ExportArgs,
     /// The embedded server's caps.
@@ -141,6 +137,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     };
     config.set_cpu(args.cpu.spec());
     config.check(Runtime::Native).map_err(spec_error)?;
+    args.exports.check_timeline_tasks(&args.tasks)?;
     if args.url.is_some() && args.kernel == Kernel::Features {
         eprintln!(
             "note: the features kernel fetches /features, which only gilwall's own server has"
@@ -198,29 +195,13 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
     if let Some(path) = &args.export_json {
         export::write(path, &Json.export(reports)?)?;
     }
-    if let Some(path) = &args.export_trace {
-        export::write(path, &Trace.export(reports)?)?;
-    }
     let title = args.title.clone().unwrap_or_else(|| default_title(&config));
     let exports = Exports::from(&args.exports);
     exports.write(reports, title, None)?;
-    // The trace on stdout is a document too: the summary then goes to stderr.
-    let json_to_stdout = [&args.export_json, &args.export_trace]
-        .iter()
-        .any(|p| p.as_deref().is_some_and(export::is_stdout));
+    let json_to_stdout = args.export_json.as_deref().is_some_and(export::is_stdout);
     exports.print(&export::markdown::summary(&report), json_to_stdout);
     eprintln!("saved the report to {}", save_to.display());
     exports.say_written();
-    if let Some(p) = args
-        .export_trace
-        .as_deref()
-        .filter(|p| !export::is_stdout(p))
-    {
-        eprintln!(
-            "wrote the trace to {} (open it in ui.perfetto.dev)",
-            p.display()
-        );
-    }
     // Failed tasks make the run a failure, said last so it is what a reader sees; everything
     // measured is already saved above.
     if let Some(failed) = export::notes::failure_summary(&[&report]) {

@@ -46,8 +46,8 @@ pub fn colour(strategy: &str) -> RGBColor {
         .unwrap_or(RGBColor(60, 60, 60))
 }
 
-/// `#rrggbb` as a colour; core's table is checked to hold only such strings.
-fn hex(code: &str) -> Option<RGBColor> {
+/// `#rrggbb` as a colour; core's tables are checked to hold only such strings.
+pub(crate) fn hex(code: &str) -> Option<RGBColor> {
     let byte = |i: usize| u8::from_str_radix(code.get(i..i + 2)?, 16).ok();
     Some(RGBColor(byte(1)?, byte(3)?, byte(5)?))
 }

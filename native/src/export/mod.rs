@@ -1,5 +1,5 @@
-//! Exports of a report: JSON, CSV, Markdown, an SVG chart and the timelines as a Chrome trace
-//! (`trace`), following hyperfine's
+//! Exports of a report: JSON, CSV, Markdown, an SVG chart, the timelines as a Chrome trace
+//! (`trace`) and as a Gantt chart (`gantt`), following hyperfine's
 //! `--export-*` flags. Every exporter returns bytes, so golden tests need no files; [`write`]
 //! puts them on disk atomically (temp file, then rename) or on stdout for `-`. [`Exports`] is
 //! the set of files a measured sweep was asked for besides its JSON report, so `run`, `python`
@@ -7,6 +7,7 @@
 
 pub mod chart;
 pub mod csv;
+pub mod gantt;
 pub mod json;
 pub mod load;
 pub mod load_chart;
@@ -62,6 +63,13 @@ pub struct Exports {
     pub markdown: Option<PathBuf>,
     /// Duration vs tasks as an SVG chart, the model dashed.
     pub chart: Option<PathBuf>,
+    /// The timelines in the Chrome Trace Event format, the model's ideal schedules beside them.
+    pub trace: Option<PathBuf>,
+    /// The timelines at one N as an SVG Gantt chart.
+    pub timeline: Option<PathBuf>,
+    /// The N the Gantt chart shows; [`gantt::default_tasks`] of the reports' task counts when
+    /// `None`.
+    pub timeline_tasks: Option<u32>,
 }
 
 impl Exports {
@@ -80,6 +88,18 @@ impl Exports {
             }
             write(path, &md)?;
         }
+        if let Some(path) = &self.trace {
+            write(path, &trace::Trace.export(reports)?)?;
+        }
+        if let Some(path) = &self.timeline {
+            let counts = gantt::task_counts(reports);
+            let tasks = self
+                .timeline_tasks
+                .or_else(|| gantt::default_tasks(&counts))
+                .context("no point to draw a timeline of")?;
+            let title = format!("The schedule at N={tasks}: {title}");
+            write(path, &gantt::Gantt { title, tasks }.export(reports)?)?;
+        }
         if let Some(path) = &self.chart {
             write(path, &chart::Chart { title }.export(reports)?)?;
         }
@@ -91,9 +111,15 @@ impl Exports {
     /// document.
     pub fn print(&self, summary: &str, json_to_stdout: bool) {
         let to_stdout = json_to_stdout
-            || [&self.csv, &self.markdown, &self.chart]
-                .iter()
-                .any(|p| p.as_deref().is_some_and(is_stdout));
+            || [
+                &self.csv,
+                &self.markdown,
+                &self.chart,
+                &self.trace,
+                &self.timeline,
+            ]
+            .iter()
+            .any(|p| p.as_deref().is_some_and(is_stdout));
         if to_stdout {
             eprint!("{summary}");
         } else {
@@ -107,6 +133,8 @@ impl Exports {
             (&self.csv, "CSV"),
             (&self.markdown, "summary"),
             (&self.chart, "chart"),
+            (&self.trace, "trace (open it in ui.perfetto.dev)"),
+            (&self.timeline, "timeline"),
         ] {
             if let Some(p) = path.as_deref().filter(|p| !is_stdout(p)) {
                 eprintln!("wrote the {what} to {}", p.display());

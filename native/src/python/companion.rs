@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use gilwall_core::model::{self, ModelInput};
 use gilwall_core::report::{Point, PointSpec, Report, ReportRuntime};
 use gilwall_core::sweep::SweepSpec;
+use gilwall_core::timeline::{Lane, Span, SpanKind, Timeline};
 use gilwall_core::{Kernel, StrategyId};
 use serde::Deserialize;
 use std::fmt::Write as _;
@@ -120,6 +121,99 @@ pub struct PyPoint {
     pub cpu_measured_ms: Option<f64>,
     /// One failure, in words.
     pub error_sample: Option<String>,
+    /// The first measured repeat's spans, where the script traced them (it always does now;
+    /// older scripts did not).
+    #[serde(default)]
+    pub timeline: Option<PyTimeline>,
+}
+
+/// One repeat's spans as the companion script records them.
+#[derive(Debug, Deserialize)]
+pub struct PyTimeline {
+    /// Which measured repeat, from 0.
+    pub repeat: u32,
+    /// The traced tasks (the first 64).
+    pub tasks: Vec<PyTask>,
+}
+
+/// One task's spans as the script records them.
+#[derive(Debug, Deserialize)]
+pub struct PyTask {
+    /// The task's number.
+    pub task: u32,
+    /// Its spans, each `[kind, where, id, start_ms, end_ms]`.
+    pub spans: Vec<PySpan>,
+}
+
+/// One span: what, where (`event-loop`, `main`, `thread` with a thread's native id, or
+/// `process` with a pool worker's pid), and when, in ms from the repeat's start.
+#[derive(Debug, Deserialize)]
+pub struct PySpan(pub SpanKind, pub PyWhere, pub u64, pub f64, pub f64);
+
+/// Where a span of the script's ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PyWhere {
+    /// A thread running an asyncio event loop.
+    EventLoop,
+    /// The main thread, running no loop (serial).
+    Main,
+    /// Any other thread (a pool's).
+    Thread,
+    /// A process pool's worker.
+    Process,
+}
+
+/// The script's spans as core's timeline: the event loop's thread is the event loop, the main
+/// thread the serial lane, other threads `thread k` and workers `worker process k`, numbered in
+/// the order they first ran something, so `thread 0` started first. An error (in words) when a
+/// span is malformed — a worker's clock that is not the parent's would give negative times.
+pub fn python_timeline(t: &PyTimeline) -> Result<Option<Timeline>, String> {
+    let mut first: Vec<((PyWhere, u64), f64)> = Vec::new();
+    for s in t.tasks.iter().flat_map(|task| &task.spans) {
+        let PySpan(kind, place, id, start, end) = *s;
+        if !(start.is_finite() && end.is_finite() && start >= 0.0 && end >= start) {
+            return Err(format!(
+                "its {kind} span from {start} to {end} ms is not a stretch of the repeat"
+            ));
+        }
+        match first.iter_mut().find(|(k, _)| *k == (place, id)) {
+            Some((_, at)) => *at = at.min(start),
+            None => first.push(((place, id), start)),
+        }
+    }
+    first.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let lane_of = |place: PyWhere, id: u64| -> Lane {
+        let rank = first
+            .iter()
+            .filter(|((p, _), _)| *p == place)
+            .position(|((_, i), _)| *i == id)
+            .unwrap_or(0) as u32;
+        match place {
+            PyWhere::EventLoop => Lane::EventLoop,
+            PyWhere::Main => Lane::Serial,
+            PyWhere::Thread => Lane::Thread(rank),
+            PyWhere::Process => Lane::WorkerProcess(rank),
+        }
+    };
+    let spans: Vec<(u32, Vec<Span>)> = t
+        .tasks
+        .iter()
+        .map(|task| {
+            let spans = task
+                .spans
+                .iter()
+                .map(|&PySpan(kind, place, id, start, end)| {
+                    Span::new(kind, lane_of(place, id), start, end)
+                })
+                .collect();
+            (task.task, spans)
+        })
+        .collect();
+    Ok(Timeline::of_tasks(
+        t.repeat,
+        spans.iter().map(|(i, s)| (*i, s.as_slice())),
+    ))
 }
 
 /// Turns the companion's output into a report: every point gets the model's prediction for the
@@ -180,6 +274,14 @@ pub fn build_report(
         point.cpu_measured_ms = p.cpu_measured_ms;
         point.all_failed = p.errors > 0 && p.errors >= u64::from(p.tasks) * repeats;
         point.error_sample = p.error_sample.map(|s| s.chars().take(300).collect());
+        // A timeline the script got wrong is left out, said, and the measurement kept.
+        point.timeline = match p.timeline.as_ref().map(python_timeline).transpose() {
+            Ok(t) => t.flatten(),
+            Err(why) => {
+                eprintln!("gilwall python: {what}'s timeline is left out: {why}");
+                None
+            }
+        };
         report.points.push(point);
     }
     // The same checks a reader applies, so this command never writes a report others refuse.
@@ -416,6 +518,7 @@ mod tests {
             errors: 0,
             cpu_measured_ms: Some(49.0),
             error_sample: None,
+            timeline: None,
         };
         let out = PyOutput {
             format: 1,
@@ -461,6 +564,7 @@ mod tests {
                 errors: 4,
                 cpu_measured_ms: None,
                 error_sample: Some("ConnectionError: refused".into()),
+                timeline: None,
             }],
         };
         let err = |o| format!("{:#}", build_report(o, 2, "t".into(), None).unwrap_err());
@@ -473,6 +577,32 @@ mod tests {
         assert_eq!(
             r.points[0].error_sample.as_deref(),
             Some("ConnectionError: refused")
+        );
+    }
+
+    #[test]
+    fn the_scripts_spans_become_lanes_numbered_by_first_start() {
+        let doc = r#"{"repeat": 0, "tasks": [
+            {"task": 0, "spans": [["fetch", "event-loop", 7, 0.1, 100.0],
+                                  ["cpu", "thread", 42, 101.0, 150.0]]},
+            {"task": 1, "spans": [["fetch", "event-loop", 7, 0.2, 100.0],
+                                  ["wait-cpu", "event-loop", 7, 100.0, 150.0],
+                                  ["cpu", "thread", 41, 150.0, 200.0]]}]}"#;
+        let t: PyTimeline = serde_json::from_str(doc).unwrap();
+        let t = python_timeline(&t).unwrap().unwrap();
+        let names: Vec<&str> = t.lanes.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["event loop", "thread 0", "thread 1"]);
+        // Thread 42 computed first, so it is thread 0.
+        assert_eq!(t.tasks[0].spans[1].lane, 1);
+        assert_eq!(t.tasks[1].spans[2].lane, 2);
+        let bad: PyTimeline = serde_json::from_str(
+            r#"{"repeat": 0, "tasks": [{"task": 0, "spans": [["cpu", "process", 9, -3.0, 1.0]]}]}"#,
+        )
+        .unwrap();
+        assert!(
+            python_timeline(&bad)
+                .unwrap_err()
+                .contains("cpu span from -3")
         );
     }
 
