@@ -183,11 +183,17 @@ fn blog_writes_every_experiment() {
 #[test]
 fn a_task_count_beyond_the_open_files_limit_is_refused_with_advice() {
     // `ulimit -n` in sh lowers both the soft and the hard limit, so gilwall cannot raise it.
+    // HTTP/1.1 forced: left to itself, `run` would share HTTP/2 connections and fit.
     let script = format!(
-        "ulimit -n 128 && exec {} run --tasks 500 --io-ms 10 --strategy async",
+        "ulimit -n 128 && exec {} run --tasks 500 --io-ms 10 --strategy async --http1",
         env!("CARGO_BIN_EXE_gilwall")
     );
-    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
