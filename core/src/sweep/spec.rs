@@ -355,16 +355,16 @@ impl SweepSpec {
                 format!("timeout_ms must be between 1 and {MAX_TIMEOUT_MS}, got {t}"),
             ));
         }
-        if self.http2 && runtime == Runtime::Browser {
-            return Err(SpecError::new(
-                "http2",
-                "http2: the page speaks HTTP/1.1 to its server (browsers speak HTTP/2 only over TLS); leave it out",
-            ));
-        }
         if self.http1 && self.http2 {
             return Err(SpecError::new(
                 "http1",
                 "http1 and http2 each force one HTTP version; give at most one",
+            ));
+        }
+        if self.http2 && runtime == Runtime::Browser {
+            return Err(SpecError::new(
+                "http2",
+                "http2: the page speaks HTTP/1.1 to its server (browsers speak HTTP/2 only over TLS); leave it out",
             ));
         }
         if let Some(t) = &self.title
