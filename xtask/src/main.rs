@@ -27,6 +27,7 @@ fn main() -> ExitCode {
             .map(|out| eprintln!("xtask: the page's wasm is in {}", out.display())),
         Some("serve") => web::serve(&args[1..]),
         Some("browser") => browser::test(),
+        Some("exercises") => exercises::check(&test::repo()),
         Some("install") => install::install(&args[1..]),
         Some("static") => install::static_page(&args[1..]),
         Some("bench-wasm") => bench_wasm::run_bench(&args[1..]),
@@ -63,6 +64,8 @@ tasks:
            build the page and write a copy of it into DIR that runs from any static file
            server (gilwall export-page): a service worker answers /delay and /features
   browser  only the browser tests (builds the page and the server first)
+  exercises
+           only the workshop's exercises: both tracks' starting files fail, solutions pass
   bench-wasm [--rounds N] [--sample-ms MS] [--export-json FILE]
            the same kernels, same iterations, in headless Chromium and natively (release),
            sampled in turns; prints the medians, the wasm/native ratio and the checksums
