@@ -8,10 +8,11 @@
 
 use super::GoError;
 use crate::machine;
+use crate::python::venv::{output, tail};
 use anyhow::{Context, Result};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 /// The companion's source, `go/gilwall_go.go` in the source tree.
 pub const SOURCE: &str = include_str!("../../../go/gilwall_go.go");
@@ -191,27 +192,6 @@ pub fn build(toolchain: &Toolchain, cache: &Path) -> Result<PathBuf> {
     std::fs::rename(&partial, &binary)
         .with_context(|| format!("cannot move the built companion to {}", binary.display()))?;
     Ok(binary)
-}
-
-/// Runs `cmd` with its output captured.
-fn output(cmd: &mut Command) -> std::io::Result<Output> {
-    cmd.stdin(Stdio::null()).output()
-}
-
-/// The last lines a failed command printed, to quote in an error.
-fn tail(out: &Output) -> String {
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let last = &lines[lines.len().saturating_sub(8)..];
-    if last.is_empty() {
-        format!("it exited with {} and printed nothing", out.status)
-    } else {
-        last.join("\n")
-    }
 }
 
 #[cfg(test)]

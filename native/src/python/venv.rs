@@ -177,12 +177,12 @@ fn parse_version(text: &str) -> Option<(u32, u32)> {
 }
 
 /// Runs `cmd` with its output captured.
-fn output(cmd: &mut Command) -> std::io::Result<Output> {
+pub(crate) fn output(cmd: &mut Command) -> std::io::Result<Output> {
     cmd.stdin(std::process::Stdio::null()).output()
 }
 
 /// The last lines a failed command printed, to quote in an error.
-fn tail(out: &Output) -> String {
+pub(crate) fn tail(out: &Output) -> String {
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
