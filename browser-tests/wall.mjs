@@ -5,7 +5,11 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export const WALL_CONFIG = { tasks: [1, 4], io_ms: 100, cpu_ms: 60, repeats: 3, kernel: 'features', payload_kb: 4 };
+// 120 ms of CPU per task: the model has async/workers at N = 4 at (100 + 4 × 120) ÷ (100 + 2 × 120)
+// = 1.71 on 2 cores, room above MIN_RATIO for a shared machine. (With 60 ms the model allows only
+// 1.55; the tests passed with it while the page's calibration made every kernel take twice the
+// CPU asked, which is fixed.)
+export const WALL_CONFIG = { tasks: [1, 4], io_ms: 100, cpu_ms: 120, repeats: 3, kernel: 'features', payload_kb: 4 };
 export const MIN_RATIO = 1.25;
 const ATTEMPTS = 3;
 const CAPACITY_WAIT_MS = 120_000;

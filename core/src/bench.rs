@@ -172,7 +172,7 @@ pub fn iterations_for(
 }
 
 /// Warming a kernel up: short calls until two rounds in a row run within 3% of the speed
-/// before them, or [`WarmUp::CAP_MS`] has passed.
+/// before them, or the cap ([`WarmUp::CAP_MS`] unless set) has passed.
 ///
 /// Each round is one short calibration ([`WarmUp::ROUND_MS`]), i.e. dozens of calls, so an
 /// engine that swaps in optimised code between calls gets the chance to. In the browser the
@@ -180,6 +180,7 @@ pub fn iterations_for(
 #[derive(Debug, Clone)]
 pub struct WarmUp {
     start_ms: f64,
+    cap_ms: f64,
     last: f64,
     steady: u32,
 }
@@ -190,10 +191,16 @@ impl WarmUp {
     /// Longest warm-up, ms.
     pub const CAP_MS: f64 = 3_000.0;
 
-    /// Starts warming up now.
+    /// Starts warming up now, for at most [`WarmUp::CAP_MS`].
     pub fn new(clock: &impl Clock) -> WarmUp {
+        WarmUp::with_cap(clock, Self::CAP_MS)
+    }
+
+    /// Starts warming up now, for at most `cap_ms` (a page that must start soon gives less).
+    pub fn with_cap(clock: &impl Clock, cap_ms: f64) -> WarmUp {
         WarmUp {
             start_ms: clock.now_ms(),
+            cap_ms,
             last: 0.0,
             steady: 0,
         }
@@ -215,7 +222,7 @@ impl WarmUp {
         let settled = self.last > 0.0 && (speed / self.last - 1.0).abs() < 0.03;
         self.steady = if settled { self.steady + 1 } else { 0 };
         self.last = speed;
-        self.steady >= 2 || now_ms - self.start_ms >= Self::CAP_MS
+        self.steady >= 2 || now_ms - self.start_ms >= self.cap_ms
     }
 
     /// Time since the warm-up started, ms.

@@ -4,6 +4,8 @@
 //! The bindings go to the global names (`fetch`, `performance`, `navigator`, `setTimeout`)
 //! rather than through `Window`, because a worker has no `Window`; both scopes have these.
 
+use gilwall_core::bench::WarmUp;
+use gilwall_core::kernel::{Kernel, KernelError};
 use gilwall_core::report::Machine;
 use gilwall_core::task::{Clock, Fetcher};
 use js_sys::{Promise, Uint8Array};
@@ -149,6 +151,21 @@ pub async fn pause(ms: i32) {
     });
     // A timer's promise only ever resolves.
     let _ = JsFuture::from(promise).await;
+}
+
+/// Warms `kernels` up over `body` before anything is timed: core's [`WarmUp`] rounds, at most
+/// `cap_ms` per kernel, with a short pause between rounds so V8's background compiler can
+/// install its optimised code (it swaps code only between calls). Used by the page before it
+/// calibrates and by every Web Worker before it reports ready, so the calibration and the
+/// tasks measure the same, settled code.
+pub async fn warm_up(kernels: &[Kernel], body: &[u8], cap_ms: f64) -> Result<(), KernelError> {
+    for &kernel in kernels {
+        let mut warm = WarmUp::with_cap(&PerfClock, cap_ms);
+        while !warm.round(kernel, body, &PerfClock)? {
+            pause(5).await;
+        }
+    }
+    Ok(())
 }
 
 /// Logical cores the browser reports (`navigator.hardwareConcurrency`), at least 1.

@@ -11,7 +11,7 @@
 use crate::browser::{self, PerfClock, error_text, to_js};
 use crate::strategy;
 use crate::trace::RepeatClock;
-use gilwall_core::calibrate::calibrate;
+use gilwall_core::calibrate::calibrate_with_samples;
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
 use gilwall_core::report::{Report, ReportRuntime};
@@ -25,6 +25,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+/// Longest the page warms its kernel up before it calibrates, ms.
+pub const WARM_UP_CAP_MS: f64 = 1_000.0;
+/// Shortest timed run of the page's calibration, ms: as long as a task's CPU, not 5 ms.
+pub const CALIBRATION_SAMPLE_MS: f64 = 100.0;
 /// Time spent calibrating the kernel before a sweep, ms.
 pub const CALIBRATION_BUDGET_MS: f64 = 250.0;
 /// Pause before each timed run, ms: the page draws, and the meter sees calm frames between
@@ -152,8 +156,18 @@ async fn run_sweep(
         Kernel::Features => payload::generate(1, spec.payload_bytes() as usize),
         Kernel::Sqrt => Vec::new(),
     };
-    let cal = calibrate(spec.kernel, &body, &PerfClock, CALIBRATION_BUDGET_MS)
-        .map_err(|e| format!("calibrating the {} kernel: {e}", spec.kernel))?;
+    // Warm the kernel up first, as every worker does, so the calibration times settled code.
+    browser::warm_up(&[spec.kernel], &body, WARM_UP_CAP_MS)
+        .await
+        .map_err(|e| format!("warming up the {} kernel: {e}", spec.kernel))?;
+    let cal = calibrate_with_samples(
+        spec.kernel,
+        &body,
+        &PerfClock,
+        CALIBRATION_BUDGET_MS,
+        CALIBRATION_SAMPLE_MS,
+    )
+    .map_err(|e| format!("calibrating the {} kernel: {e}", spec.kernel))?;
     let plan = Plan::new(spec, Runtime::Browser, &cal, cores, &base)?;
     // Start (and warm up) every worker the sweep will need before anything is timed, so that
     // no point pays for another's start-up.

@@ -2,10 +2,9 @@
 //! that answers one [`Job`] at a time — the browser's analogue of one process in the article's
 //! `ProcessPoolExecutor`.
 
-use crate::browser::{PerfClock, WebFetcher, error_text};
+use crate::browser::{WebFetcher, error_text};
 use crate::trace::RepeatClock;
 use crate::wire::Job;
-use gilwall_core::calibrate::calibrate;
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
 use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, compute, traced};
@@ -96,44 +95,21 @@ fn set(target: &js_sys::Object, key: &str, value: &JsValue) -> Result<(), JsErro
         .map_err(|e| JsError::new(&error_text(&e)))
 }
 
-/// Longest a worker spends warming up before it reports ready, ms.
-pub const WARM_UP_CAP_MS: f64 = 500.0;
-/// Time each warm-up round measures each kernel, ms.
-const WARM_UP_ROUND_MS: f64 = 15.0;
+/// Longest a worker spends warming up each kernel before it reports ready, ms.
+pub const WARM_UP_CAP_MS: f64 = 250.0;
 
-/// Runs every kernel, many calls each, until their speed stops changing (or for at most
-/// [`WARM_UP_CAP_MS`]), before the worker reports ready.
+/// Runs every kernel, many calls each, until its speed stops changing (or for at most
+/// [`WARM_UP_CAP_MS`] each), before the worker reports ready.
 ///
 /// A fresh wasm instance starts in the engine's baseline compiler; V8 compiles hot functions
 /// again, optimised, on background threads and switches to them only between calls. Measured
 /// on the project's 2-core machine, a fresh pool's first jobs ran the kernels two to four times
-/// slower than the same workers a few jobs later. The page's own instance is warm from
-/// calibration; this gives each worker the same footing before the clock starts.
+/// slower than the same workers a few jobs later. The page warms its own instance the same way
+/// before it calibrates; this gives each worker the same footing before the clock starts.
 #[wasm_bindgen]
 pub async fn warm_up() -> Result<(), JsError> {
     let body = payload::generate(1, 1024);
-    let clock = PerfClock;
-    let start = clock.now_ms();
-    let mut last = [0.0f64; 2];
-    let mut steady = 0;
-    while clock.now_ms() - start < WARM_UP_CAP_MS {
-        let mut speed = [0.0f64; 2];
-        for (s, kernel) in speed.iter_mut().zip(Kernel::ALL) {
-            *s = calibrate(kernel, &body, &clock, WARM_UP_ROUND_MS)
-                .map_err(|e| JsError::new(&e.to_string()))?
-                .iters_per_ms;
-        }
-        let settled = speed
-            .iter()
-            .zip(&last)
-            .all(|(s, l)| *l > 0.0 && (s / l - 1.0).abs() < 0.05);
-        steady = if settled { steady + 1 } else { 0 };
-        if steady >= 2 {
-            break;
-        }
-        last = speed;
-        // Give the background compiler a moment to install optimised code.
-        crate::browser::pause(5).await;
-    }
-    Ok(())
+    crate::browser::warm_up(&Kernel::ALL, &body, WARM_UP_CAP_MS)
+        .await
+        .map_err(|e| JsError::new(&e.to_string()))
 }
