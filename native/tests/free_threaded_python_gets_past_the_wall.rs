@@ -90,8 +90,13 @@ fn measure(dir: &Path) -> ((f64, f64, f64), Report, serde_json::Value, Report, S
     )
 }
 
+/// The timed tests take turns (two at once would share the two cores), and the first to run
+/// builds the interpreter if it is missing, once.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn free_threads_get_past_the_wall_and_the_same_pool_under_the_gil_does_not() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let (shape, free, value, gil, printed) = measure(dir.path());
 
@@ -140,6 +145,78 @@ fn free_threads_get_past_the_wall_and_the_same_pool_under_the_gil_does_not() {
         "(free-threaded thread pool, GIL asyncio + run_in_executor, GIL thread pool) at N=4, in \
          ms, per attempt: {attempts:.0?}"
     );
+}
+
+#[test]
+fn lesson_five_runs_the_article_s_own_thread_pool_on_both_builds() {
+    use gilwall::server::ServerConfig;
+    use gilwall::sweep::Bench;
+    use gilwall::workshop::measure::{self, Pythons, Sizes};
+    use gilwall_core::lesson::{Line, PYTHON_FREE_THREADS, PYTHON_GIL_THREADS};
+
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let cache = gilwall::machine::cache_dir();
+    gilwall::python::free_threaded::find_or_build(None, &cache)
+        .expect("a free-threaded CPython (built by .ci/run into ~/.cache/gilwall, or as root)");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("workshop-5");
+    let pythons = Pythons::find(&cache, &dir)
+        .expect("the companion's environments")
+        .expect("the free-threaded CPython just found or built");
+    let bench = Bench::start(None, ServerConfig::default())
+        .unwrap()
+        .with_worker_exe(PathBuf::from(env!("CARGO_BIN_EXE_gilwall")));
+    let s = Sizes::small();
+    let n = f64::from(*s.tasks.iter().max().unwrap());
+    // Up to three runs: the shape needs both cores, which another build may hold for a while.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let outcome = measure::run(
+            5,
+            &bench,
+            &s,
+            Some(&pythons),
+            &indicatif::ProgressBar::hidden(),
+        )
+        .unwrap();
+        // Both CPython lines ran at every N, each from its build's own report.
+        for line in [PYTHON_FREE_THREADS, PYTHON_GIL_THREADS] {
+            for &x in &s.tasks {
+                assert!(
+                    outcome.of(Line::Python(line), x.into()).is_some(),
+                    "{} at N = {x} is missing: {:?}",
+                    line.label(),
+                    outcome.rows
+                );
+            }
+        }
+        assert_eq!(outcome.python_reports.len(), 2);
+        assert_eq!(outcome.python_reports[0].machine.gil_enabled, Some(false));
+        assert_eq!(outcome.python_reports[1].machine.gil_enabled, Some(true));
+        let svg = String::from_utf8(outcome.chart.clone()).unwrap();
+        assert!(
+            svg.contains("python, no GIL"),
+            "the chart names the free-threaded build"
+        );
+        assert!(
+            outcome
+                .table
+                .contains("Python 3.13t (free-threaded) thread-pool:"),
+            "{}",
+            outcome.table
+        );
+        // The claim the learner reads: the same thread pool, past the wall on 3.13t.
+        let claim = outcome
+            .findings
+            .iter()
+            .find(|f| f.text.contains("in the article's own runtime"))
+            .expect("lesson 5 says what CPython showed");
+        let ms = |line| outcome.of(Line::Python(line), n).unwrap().measured_ms;
+        seen.push((ms(PYTHON_FREE_THREADS), ms(PYTHON_GIL_THREADS)));
+        if claim.holds {
+            return;
+        }
+    }
+    panic!("(3.13t thread pool, GIL thread pool) at N = {n}, ms, per run: {seen:.0?}");
 }
 
 #[test]

@@ -18,7 +18,14 @@ fn run(lesson: u32) -> Outcome {
     let bench = Bench::start(None, ServerConfig::default())
         .unwrap()
         .with_worker_exe(PathBuf::from(env!("CARGO_BIN_EXE_gilwall")));
-    measure::run(lesson, &bench, &Sizes::small(), &ProgressBar::hidden()).unwrap()
+    measure::run(
+        lesson,
+        &bench,
+        &Sizes::small(),
+        None,
+        &ProgressBar::hidden(),
+    )
+    .unwrap()
 }
 
 /// How many cores two busy threads get right now: CPU time over wall time, from about 2 on an

@@ -2,7 +2,7 @@
 //! command and the page agree), what each runs, what it asks and which claims it checks.
 
 use super::presets;
-use super::{Claim, Convoy, Lesson, Line, Note, Question, Run, Series};
+use super::{Claim, Convoy, Lesson, Line, Note, PythonSeries, Question, Run, Series};
 use crate::strategy::StrategyId::{Async, Gil, Processes, Serial, Threads};
 
 /// Every lesson, in order.
@@ -31,6 +31,7 @@ pub const SERIAL_IO: Lesson = Lesson {
     model: "serial = N × io",
     runs_for: "about 5 s",
     run: Run::Tasks(&[Series::io_only(Serial)]),
+    python: &[],
     question: Some(Question {
         ask: "Each fetch takes {io} ms. How long will serial take for N = {n}?",
         why: "serial waits for each fetch before starting the next: {n} × {io} ms",
@@ -54,6 +55,7 @@ pub const ASYNC_IO: Lesson = Lesson {
     model: "serial = N × io;  async = io",
     runs_for: "about 5 s",
     run: Run::Tasks(&[Series::io_only(Serial), Series::io_only(Async)]),
+    python: &[],
     question: Some(Question {
         ask: "Each fetch takes {io} ms. How long will async take for N = {n}?",
         why: "waiting costs no CPU, so one thread waits for all {n} fetches at once: about one \
@@ -84,6 +86,7 @@ pub const THE_WALL: Lesson = Lesson {
     model: "async (I/O only) = io;  async + CPU = gil + CPU = io + N × cpu",
     runs_for: "about 10 s",
     run: Run::Tasks(&[Series::io_only(Async), Series::cpu(Async), Series::cpu(Gil)]),
+    python: &[],
     question: Some(Question {
         ask: "Each task fetches ({io} ms) and then computes ({cpu} ms). How long will async + \
               CPU take for N = {n}?",
@@ -123,6 +126,7 @@ pub const PROCESSES: Lesson = Lesson {
         Series::cpu(Async),
         Series::cpu(Processes),
     ]),
+    python: &[],
     question: Some(Question {
         ask: "Fetch {io} ms + CPU {cpu} ms per task. How long will processes take for N = {n} \
               on this machine's cores?",
@@ -139,7 +143,23 @@ pub const PROCESSES: Lesson = Lesson {
     preset: Some(&presets::WORKERS),
 };
 
-/// Lesson 5: free threads get past the wall without copying.
+/// Lesson 5's CPython line on the free-threaded build: a `ThreadPoolExecutor` with no GIL.
+pub const PYTHON_FREE_THREADS: PythonSeries = PythonSeries {
+    strategy: "thread-pool",
+    free_threaded: true,
+    twin: Threads,
+};
+
+/// The same thread pool on the ordinary (GIL) build: the wall, in the article's runtime.
+pub const PYTHON_GIL_THREADS: PythonSeries = PythonSeries {
+    strategy: "thread-pool",
+    free_threaded: false,
+    twin: Gil,
+};
+
+/// Lesson 5: free threads get past the wall without copying. Where the free-threaded CPython
+/// is on the machine (`gilwall python --free-threaded` builds it once), the article's own
+/// runtime runs beside: its thread pool on 3.13t and on the GIL build.
 pub const FREE_THREADS: Lesson = Lesson {
     id: "5-free-threads",
     number: 5,
@@ -147,28 +167,36 @@ pub const FREE_THREADS: Lesson = Lesson {
     article: "section 5, \"No-GIL!\"",
     explain: "Plain OS threads with no global lock — free-threaded Python 3.13t, or simply \
               Rust. One heap, nothing to copy, CPU work on every core. Processes run again \
-              beside them for comparison.",
+              beside them for comparison. Where the free-threaded CPython is on this machine, \
+              the article's own thread pool runs too, on 3.13t and on the GIL build.",
     look_for: "threads level with (or below) processes, both far below async. On a 2-core \
                laptop the best is about 2× better than the wall, not N×: the cores are the \
-               limit now.",
+               limit now. CPython's thread pool: at the wall under the GIL, past it on 3.13t.",
     model: "async = io + N × cpu;  threads ≈ processes ≈ io + cpu × max(1, N / cores)",
-    runs_for: "about 15 s",
+    runs_for: "about 15 s; about a minute with the article's CPython",
     run: Run::Tasks(&[
         Series::cpu(Async),
         Series::cpu(Processes),
         Series::cpu(Threads),
     ]),
+    python: &[PYTHON_FREE_THREADS, PYTHON_GIL_THREADS],
     question: Some(Question {
         ask: "Fetch {io} ms + CPU {cpu} ms per task. How long will threads take for N = {n}?",
         why: "the CPU work spreads over the {cores} cores: {io} ms + {n} × {cpu} ms ÷ {cores} = \
               {spread} ms — with nothing to start or copy",
         about: Line::Series(Series::cpu(Threads)),
     }),
-    findings: &[Claim::Faster {
-        fast: Series::cpu(Threads),
-        slow: Series::cpu(Async),
-        because: "free threads get past the wall",
-    }],
+    findings: &[
+        Claim::Faster {
+            fast: Series::cpu(Threads),
+            slow: Series::cpu(Async),
+            because: "free threads get past the wall",
+        },
+        Claim::PythonPastTheWall {
+            free: PYTHON_FREE_THREADS,
+            gil: PYTHON_GIL_THREADS,
+        },
+    ],
     notes: &[Note::CoresCap {
         fast: Series::cpu(Threads),
         slow: Series::cpu(Async),
@@ -194,6 +222,7 @@ pub const COPYING: Lesson = Lesson {
             at that size (calibrated here)",
     runs_for: "about 20 s",
     run: Run::Payloads(&[Threads, Processes]),
+    python: &[],
     question: Some(Question {
         ask: "At 1 KiB, threads and processes both take about one fetch ({io} ms). With {tasks} \
               tasks each fetching a payload of {kb} KiB, how long will processes take?",
@@ -228,6 +257,7 @@ pub const BROWSER: Lesson = Lesson {
     model: "the same formulas as lessons 3-5, drawn dashed on the page's chart",
     runs_for: "as long as you like (it runs in the browser)",
     run: Run::Page,
+    python: &[],
     question: None,
     findings: &[],
     notes: &[],
@@ -252,6 +282,7 @@ pub const CONVOY: Lesson = Lesson {
             ⌈f / interval⌉ × interval (each fetch waits for the next hand-over)",
     runs_for: "about 10 s",
     run: Run::Convoy(&[Convoy::Alone, Convoy::UnderGil, Convoy::Free]),
+    python: &[],
     question: Some(Question {
         ask: "{fetches} fetches of {fetch_ms} ms, one after another, beside a CPU-bound thread, \
               with a {interval} ms switch interval. How long will they take under the GIL?",

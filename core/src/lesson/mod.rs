@@ -16,7 +16,8 @@ mod lessons;
 mod presets;
 
 pub use lessons::{
-    ASYNC_IO, BROWSER, CONVOY, COPYING, FREE_THREADS, LESSONS, PROCESSES, SERIAL_IO, THE_WALL,
+    ASYNC_IO, BROWSER, CONVOY, COPYING, FREE_THREADS, LESSONS, PROCESSES, PYTHON_FREE_THREADS,
+    PYTHON_GIL_THREADS, SERIAL_IO, THE_WALL,
 };
 pub use presets::{DEFAULT_PRESET, PRESETS};
 
@@ -92,6 +93,34 @@ impl Convoy {
     }
 }
 
+/// A line the article's own CPython measures beside gilwall's series (through the Python
+/// companion, with CPU work), when the interpreter it needs is on the machine: lesson 5 runs
+/// the thread pool on the free-threaded build (3.13t) and on the GIL build, so the article's
+/// "No-GIL!" claim is checked with the article's runtime. Where the free-threaded build is
+/// missing the lesson runs without these lines and says how to get it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PythonSeries {
+    /// The companion's strategy, as `gilwall python --strategy` names it (`thread-pool`).
+    pub strategy: &'static str,
+    /// Whether it runs on the free-threaded build rather than the GIL build.
+    pub free_threaded: bool,
+    /// The gilwall strategy with the same schedule, whose colour it wears and whose model it
+    /// is compared with (`threads` free-threaded, `gil` under the GIL).
+    pub twin: StrategyId,
+}
+
+impl PythonSeries {
+    /// Its name on the chart and in the table, e.g. `Python 3.13t thread-pool`.
+    pub fn label(self) -> String {
+        let build = if self.free_threaded {
+            "3.13t (free-threaded)"
+        } else {
+            "(GIL)"
+        };
+        format!("Python {build} {}", self.strategy)
+    }
+}
+
 /// One line on a lesson's chart, by identity: what the findings and the question refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Line {
@@ -99,6 +128,8 @@ pub enum Line {
     Series(Series),
     /// One of lesson 8's modes, over switch intervals.
     Convoy(Convoy),
+    /// CPython's measurements over N, beside the lesson's series.
+    Python(PythonSeries),
 }
 
 impl Line {
@@ -107,6 +138,7 @@ impl Line {
         match self {
             Line::Series(s) => s.strategy,
             Line::Convoy(c) => c.looks_like(),
+            Line::Python(p) => p.twin,
         }
     }
 }
@@ -245,6 +277,25 @@ pub enum Claim {
     WaitsOutTheInterval,
     /// Beside a CPU thread with no global lock, the I/O thread costs little more than alone.
     FreeThreadsCostLittle,
+    /// CPython's `free` line (the free-threaded build) is clearly faster than its `gil` line
+    /// (the same strategy under the GIL) at the largest N. Checked only where both ran.
+    PythonPastTheWall {
+        /// The line on the free-threaded build.
+        free: PythonSeries,
+        /// The same strategy on the GIL build.
+        gil: PythonSeries,
+    },
+}
+
+impl Claim {
+    /// The CPython lines it needs measured, if any: a claim whose lines did not run (no such
+    /// interpreter here) is left out, not failed.
+    pub fn python_lines(&self) -> Vec<PythonSeries> {
+        match *self {
+            Claim::PythonPastTheWall { free, gil } => vec![free, gil],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Something worth saying after a lesson's run that is not a pass/fail claim.
@@ -284,6 +335,8 @@ pub struct Lesson {
     pub runs_for: &'static str,
     /// What it runs.
     pub run: Run,
+    /// CPython's lines beside it, measured where their interpreters are found (lesson 5).
+    pub python: &'static [PythonSeries],
     /// The prediction it asks for, if any.
     pub question: Option<Question>,
     /// The claims its findings check, in the order they are said.
@@ -303,10 +356,15 @@ impl Lesson {
         }
     }
 
-    /// Every line its chart has, in the order it runs them.
+    /// Every line its chart has, in the order it runs them (CPython's last, where it runs).
     pub fn lines(&self) -> Vec<Line> {
         match self.run {
-            Run::Tasks(series) => series.iter().copied().map(Line::Series).collect(),
+            Run::Tasks(series) => series
+                .iter()
+                .copied()
+                .map(Line::Series)
+                .chain(self.python.iter().copied().map(Line::Python))
+                .collect(),
             Run::Payloads(strategies) => strategies
                 .iter()
                 .map(|&s| Line::Series(Series::cpu(s)))
@@ -322,6 +380,7 @@ impl Lesson {
     pub fn label(&self, line: Line) -> String {
         let s = match line {
             Line::Convoy(c) => return c.label().to_string(),
+            Line::Python(p) => return p.label(),
             Line::Series(s) => s,
         };
         let mixed = match self.run {

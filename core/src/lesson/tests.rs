@@ -80,6 +80,9 @@ fn every_claim_and_question_is_about_a_line_the_lesson_draws() {
                 Claim::CopyingCosts { cheap, dear } => {
                     strategy_drawn(cheap) && strategy_drawn(dear)
                 }
+                Claim::PythonPastTheWall { free, gil } => {
+                    lines.contains(&Line::Python(*free)) && lines.contains(&Line::Python(*gil))
+                }
                 Claim::WaitsOutTheInterval | Claim::FreeThreadsCostLittle => {
                     [Convoy::Alone, Convoy::UnderGil, Convoy::Free]
                         .iter()

@@ -53,17 +53,20 @@ pub fn find_or_build(explicit: Option<&OsStr>, cache: &Path) -> Result<OsString>
             .into()),
         };
     }
-    let cached = cached_python(cache);
-    for candidate in ON_PATH
+    match find(cache) {
+        Some(python) => Ok(python),
+        None => build(cache),
+    }
+}
+
+/// A free-threaded interpreter already here: one on PATH, else the cached build. Never builds
+/// one (that takes minutes: [`find_or_build`] does it when asked).
+pub fn find(cache: &Path) -> Option<OsString> {
+    ON_PATH
         .iter()
         .map(OsString::from)
-        .chain([cached.into_os_string()])
-    {
-        if is_free_threaded(&candidate) == Ok(true) {
-            return Ok(candidate);
-        }
-    }
-    build(cache)
+        .chain([cached_python(cache).into_os_string()])
+        .find(|candidate| is_free_threaded(candidate) == Ok(true))
 }
 
 /// Whether `python` runs and is a free-threaded build (`Py_GIL_DISABLED`); why not, if it does

@@ -83,6 +83,7 @@ pub fn run(modes: &[Mode], bench: &Bench, s: &Sizes, progress: &ProgressBar) -> 
         table,
         chart,
         report: None,
+        python_reports: Vec::new(),
         findings: Vec::new(),
         notes: Vec::new(),
     })

@@ -110,6 +110,22 @@ impl Checker<'_> {
                     ),
                 )
             }
+            Claim::PythonPastTheWall { free, gil } => {
+                let (f, g) = (
+                    self.ms(Line::Python(free), hi),
+                    self.ms(Line::Python(gil), hi),
+                );
+                (
+                    f < 0.85 * g,
+                    format!(
+                        "in the article's own runtime, {} took {f:.0} ms at N = {hi} against {}'s \
+                         {g:.0} ms: {:.1}× faster — the same threads, without the GIL",
+                        free.label(),
+                        gil.label(),
+                        g / f
+                    ),
+                )
+            }
             Claim::CopyingCosts { cheap, dear } => self.copying_costs(cheap, dear),
             Claim::WaitsOutTheInterval => self.waits_out_the_interval(),
             Claim::FreeThreadsCostLittle => {

@@ -7,13 +7,16 @@ use super::findings::Checker;
 pub use super::findings::Finding;
 use super::plot::{LineChart, Series as PlotSeries};
 use crate::export::{Exporter, chart::Chart, markdown};
+use crate::python::{self, PyStrategy};
 use crate::sweep::Bench;
 use anyhow::{Result, anyhow, bail};
-use gilwall_core::lesson::{self, Lesson, Line, Numbers, Run, Series};
+use gilwall_core::lesson::{self, Lesson, Line, Numbers, PythonSeries, Run, Series};
 use gilwall_core::report::Report;
 use gilwall_core::sweep::SweepSpec;
 use gilwall_core::{Kernel, StrategyId};
 use indicatif::ProgressBar;
+use std::ffi::OsStr;
+use std::path::Path;
 
 /// The sizes a lesson runs at. The defaults keep every lesson well under a minute; the tests
 /// use [`Sizes::small`].
@@ -98,6 +101,39 @@ impl Sizes {
     }
 }
 
+/// The article's own CPython for lesson 5's [`PythonSeries`] lines: the free-threaded build and
+/// the GIL build, each with the companion's environment made.
+pub struct Pythons {
+    /// The free-threaded build (3.13t).
+    pub free: python::Companion,
+    /// The ordinary build, under the GIL.
+    pub gil: python::Companion,
+}
+
+impl Pythons {
+    /// Both builds, if a free-threaded CPython is already on this machine (on PATH, or the one
+    /// `gilwall python --free-threaded` built into `cache`); `None` if not. Never builds one:
+    /// that takes minutes. The environments go under `dir` (made or reused: the first time
+    /// installs the companion's requirements from PyPI).
+    pub fn find(cache: &Path, dir: &Path) -> Result<Option<Pythons>> {
+        let Some(free) = python::free_threaded::find(cache) else {
+            return Ok(None);
+        };
+        Ok(Some(Pythons {
+            free: python::Companion::start(&free, &dir.join("python-venv-free-threaded"))?,
+            gil: python::Companion::start(OsStr::new("python3"), &dir.join("python-venv"))?,
+        }))
+    }
+
+    fn of(&self, line: PythonSeries) -> &python::Companion {
+        if line.free_threaded {
+            &self.free
+        } else {
+            &self.gil
+        }
+    }
+}
+
 /// One measured value with the model's, for the table, the chart and the prediction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -125,6 +161,8 @@ pub struct Outcome {
     /// The report in the shared format, for lessons that run gilwall's sweeps (1-6); lesson 8's
     /// experiment is no sweep, and its rows are written as they are.
     pub report: Option<Report>,
+    /// CPython's reports, one per build, where the lesson ran the article's runtime too.
+    pub python_reports: Vec<Report>,
     /// The lesson's claims, checked.
     pub findings: Vec<Finding>,
     /// Numbers worth saying that are not pass/fail claims (e.g. the price of processes).
@@ -172,10 +210,19 @@ impl Outcome {
 
 /// Runs lesson `n` at sizes `s`: what core's table says it runs, then its claims checked and
 /// its notes said. The page's lesson (7) has nothing to measure here.
-pub fn run(n: u32, bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<Outcome> {
+///
+/// With `pythons`, a lesson with CPython lines runs them too (at each N, after gilwall's
+/// sweeps); without, it leaves them and their claims out and says how to get them.
+pub fn run(
+    n: u32,
+    bench: &Bench,
+    s: &Sizes,
+    pythons: Option<&Pythons>,
+    progress: &ProgressBar,
+) -> Result<Outcome> {
     let lesson = lesson::by_number(n).ok_or_else(|| anyhow!("there is no lesson {n}"))?;
     let mut outcome = match lesson.run {
-        Run::Tasks(series) => tasks_lesson(lesson, series, bench, s, progress)?,
+        Run::Tasks(series) => tasks_lesson(lesson, series, bench, s, pythons, progress)?,
         Run::Payloads(strategies) => copying_lesson(lesson, strategies, bench, s, progress)?,
         Run::Convoy(modes) => convoy::run(modes, bench, s, progress)?,
         Run::Page => bail!(
@@ -189,12 +236,27 @@ pub fn run(n: u32, bench: &Bench, s: &Sizes, progress: &ProgressBar) -> Result<O
         cores: bench.cores(),
         outcome: &outcome,
     };
-    let findings = lesson.findings.iter().map(|c| checker.check(c)).collect();
+    // A claim about CPython lines that did not run is left out, not failed.
+    let ran = |p: &PythonSeries| outcome.rows.iter().any(|r| r.line == Line::Python(*p));
+    let findings = lesson
+        .findings
+        .iter()
+        .filter(|c| c.python_lines().iter().all(ran))
+        .map(|c| checker.check(c))
+        .collect();
     let mut notes: Vec<String> = lesson
         .notes
         .iter()
         .filter_map(|n| checker.note(n))
         .collect();
+    if !lesson.python.is_empty() && pythons.is_none() {
+        notes.push(
+            "no free-threaded CPython here, so the article's own thread pool did not run: \
+             `gilwall python --free-threaded` builds one once (about 8 minutes on 2 cores), and \
+             this lesson then runs it on 3.13t and on the GIL build beside gilwall's"
+                .to_string(),
+        );
+    }
     notes.extend(
         outcome
             .report
@@ -212,6 +274,7 @@ fn tasks_lesson(
     series: &[Series],
     bench: &Bench,
     s: &Sizes,
+    pythons: Option<&Pythons>,
     progress: &ProgressBar,
 ) -> Result<Outcome> {
     let title = format!("{}. {}", lesson.number, lesson.title);
@@ -240,8 +303,14 @@ fn tasks_lesson(
         }
     }
     let report = report.ok_or_else(|| anyhow!("lesson {} runs no series", lesson.id))?;
+    let python_reports = match pythons {
+        Some(py) if !lesson.python.is_empty() => {
+            python_lines(lesson.python, py, bench, s, &title, progress)?
+        }
+        _ => Vec::new(),
+    };
     // Each series' points, found by strategy and by whether they did CPU work.
-    let rows = series
+    let mut rows: Vec<Row> = series
         .iter()
         .flat_map(|&x| {
             let line = Line::Series(x);
@@ -259,7 +328,22 @@ fn tasks_lesson(
                 })
         })
         .collect();
-    let table = format!(
+    // CPython's lines, each from its build's report.
+    for (&line, r) in lesson.python.iter().zip(&python_reports) {
+        rows.extend(
+            r.points
+                .iter()
+                .filter(|p| p.strategy == line.strategy && p.complete())
+                .map(|p| Row {
+                    series: line.label(),
+                    line: Line::Python(line),
+                    x: p.tasks.into(),
+                    measured_ms: p.median_ms,
+                    model_ms: p.model_ms,
+                }),
+        );
+    }
+    let mut table = format!(
         "{}\n{}",
         markdown::table(&report),
         markdown::verdicts(&report)
@@ -267,15 +351,67 @@ fn tasks_lesson(
             .map(|v| format!("- {v}\n"))
             .collect::<String>()
     );
-    let chart = Chart { title }.export(std::slice::from_ref(&report))?;
+    for (line, r) in lesson.python.iter().zip(&python_reports) {
+        table += &format!("\n{}:\n\n{}", line.label(), markdown::table(r));
+    }
+    let mut drawn = vec![report.clone()];
+    drawn.extend(python_reports.iter().cloned());
+    let chart = Chart { title }.export(&drawn)?;
     Ok(Outcome {
         rows,
         table,
         chart,
         report: Some(report),
+        python_reports,
         findings: Vec::new(),
         notes: Vec::new(),
     })
+}
+
+/// Measures `lines` with the article's own CPython at each of the lesson's N (CPU work as
+/// gilwall's, calibrated in Python): one report per line, in order.
+fn python_lines(
+    lines: &[PythonSeries],
+    py: &Pythons,
+    bench: &Bench,
+    s: &Sizes,
+    title: &str,
+    progress: &ProgressBar,
+) -> Result<Vec<Report>> {
+    let repeats = SweepSpec::default().repeats;
+    let mut reports = Vec::new();
+    for &line in lines {
+        let strategy = PyStrategy::ALL
+            .into_iter()
+            .find(|p| p.as_str() == line.strategy)
+            .ok_or_else(|| anyhow!("the Python companion has no strategy {}", line.strategy))?;
+        progress.set_message(line.label());
+        let mut all: Option<python::PyOutput> = None;
+        for &n in &s.tasks {
+            let out =
+                py.of(line)
+                    .measure(bench.url(), &[strategy], n, s.io_ms, s.cpu_ms(), repeats)?;
+            match all.as_mut() {
+                Some(a) => a.points.extend(out.points),
+                None => all = Some(out),
+            }
+        }
+        let out = all.ok_or_else(|| anyhow!("no task count to run"))?;
+        if line.free_threaded && out.gil_enabled {
+            bail!(
+                "{} is a free-threaded build, but the GIL was on during the run (an extension \
+                 module turned it back on at import); run the lesson with PYTHON_GIL=0",
+                out.interpreter
+            );
+        }
+        reports.push(python::build_report(
+            out,
+            bench.cores(),
+            crate::machine::now_rfc3339(),
+            Some(format!("{title} — {}", line.label())),
+        )?);
+    }
+    Ok(reports)
 }
 
 /// Says so when the CPU work took clearly longer than asked — a busy or throttled machine —
@@ -367,6 +503,7 @@ fn copying_lesson(
         table,
         chart,
         report: merged,
+        python_reports: Vec::new(),
         findings: Vec::new(),
         notes: Vec::new(),
     })

@@ -98,7 +98,25 @@ fn measured_lesson(lesson: &Lesson, options: &LessonOptions) -> Result<()> {
     };
     eprintln!("Running… (starting a local feature server; nothing leaves this machine)");
     let bench = Bench::start(None, ServerConfig::default())?;
-    let outcome = measure::run(lesson.number, &bench, &sizes, &progress_bar())?;
+    // Lesson 5 runs the article's own CPython too, where a free-threaded build is already here.
+    let pythons = if lesson.python.is_empty() {
+        None
+    } else {
+        match measure::Pythons::find(&crate::machine::cache_dir(), &options.out) {
+            Ok(found) => found,
+            Err(e) => {
+                eprintln!("gilwall workshop: the article's own CPython lines are left out: {e:#}");
+                None
+            }
+        }
+    };
+    let outcome = measure::run(
+        lesson.number,
+        &bench,
+        &sizes,
+        pythons.as_ref(),
+        &progress_bar(),
+    )?;
 
     println!("{}", outcome.table);
     let chart = options.out.join(format!("{}.svg", lesson.id));
@@ -128,6 +146,18 @@ fn measured_lesson(lesson: &Lesson, options: &LessonOptions) -> Result<()> {
                 json.display()
             );
         }
+    }
+    for r in &outcome.python_reports {
+        let build = if r.machine.gil_enabled == Some(false) {
+            "free-threaded"
+        } else {
+            "gil"
+        };
+        let path = options
+            .out
+            .join(format!("{}-python-{build}.json", lesson.id));
+        export::write(&path, &Json.export(std::slice::from_ref(r))?)?;
+        println!("Report: {} (CPython, {build})", path.display());
     }
     println!("\n{}", wrap(&format!("The model: {}", lesson.model), WIDTH));
     if let (Some(q), Some(g)) = (&question, guess) {
