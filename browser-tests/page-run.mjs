@@ -8,7 +8,8 @@
 //
 // With `--load`, CONFIG is a load spec (the fields of window.gilwall.runLoad): a stream of
 // requests at each rate, printed as `gilwall load` prints its table, with each strategy's knee
-// in core's words and the longest heartbeat gap of each step.
+// in core's words and the longest heartbeat gap of each step; `--screenshot FILE` saves the
+// page as it ends (docs/page-load.png is one).
 //
 //   node browser-tests/page-run.mjs --load '{"strategies":["async","async-workers"],"rates":[2,5]}'
 //
@@ -20,7 +21,7 @@ import { launch, openPage } from './harness.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'export-json': { type: 'string' }, load: { type: 'boolean' } },
+  options: { 'export-json': { type: 'string' }, load: { type: 'boolean' }, screenshot: { type: 'string' } },
 });
 if (positionals.length !== 1) {
   throw new Error('give one config as JSON (with --load, a load spec: the fields of window.gilwall.runLoad), e.g. \'{"strategies":["async","wasm-threads"],"tasks":[1,4]}\' (the fields of window.gilwall.run)');
@@ -73,6 +74,10 @@ async function loadRun(page, errors) {
     const report = await page.evaluate((c) => window.gilwall.runLoad(c), config);
     const gaps = await page.evaluate(() => window.gilwall.loadResponsiveness());
     const knees = await page.locator('#load-knees li').allTextContents();
+    if (values.screenshot) {
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: values.screenshot });
+    }
     const ms = (v) => (v === undefined || v === null ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(0));
     const rows = [['strategy', 'offered req/s', 'achieved', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'model p50', 'model p99', 'capacity', 'failed', 'send late p99', 'longest gap ms', 'CPU/req ms']];
     for (const p of report.load_points) {

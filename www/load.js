@@ -15,7 +15,7 @@ const $ = (sel) => document.querySelector(sel);
  * colour of a strategy, `titles` its titles; returns `{ load(config), stop(), report() }`.
  */
 export function setupLoad({ meter, colour }) {
-  const state = { load: null, report: null, windows: new Map(), stopping: false };
+  const state = { load: null, report: null, windows: new Map(), frozen: new Map(), stopping: false };
   const form = $('#load-config');
   const f = form.elements;
 
@@ -87,6 +87,7 @@ export function setupLoad({ meter, colour }) {
     state.load = run;
     state.report = { load_points: [], machine: { cores: navigator.hardwareConcurrency || 1 } };
     state.windows = new Map();
+    state.frozen = new Map();
     $('#load-run').disabled = true;
     $('#load-stop').disabled = false;
     $('#load-download').disabled = true;
@@ -109,20 +110,25 @@ export function setupLoad({ meter, colour }) {
             state.windows.set(`${e.strategy}@${e.rate_rps}`, [open]);
             setStatus(`step ${done + 1}/${total}: ${e.strategy} at ${e.rate_rps} req/s for ${e.seconds} s (${e.requests} requests; capacity ${e.capacity_rps ? e.capacity_rps.toFixed(1) : '–'} req/s)…`);
             break;
-          case 'load-point':
+          case 'load-point': {
             if (open) open.end = performance.now();
+            // The meter keeps the last seconds only: read the step's longest gap now (once the
+            // heartbeat after it has closed the last gap), or a long run would forget it.
+            const key = `${e.point.strategy}@${e.point.rate_rps}`, windows = state.windows.get(key);
+            if (windows) setTimeout(() => { state.frozen.set(key, meter.during(windows)); redraw(); }, 100);
             open = null;
             done++;
             state.report.load_points.push(e.point);
             redraw();
             break;
+          }
           case 'stopped':
             setStatus('stopped');
             break;
         }
       });
       state.report = report;
-      await new Promise((r) => setTimeout(r, 120));
+      await new Promise((r) => setTimeout(r, 150));
       redraw();
       const failed = report.load_points.filter((p) => !completeStep(p)).length;
       if (failed) setStatus(`done: ${report.load_points.length} steps, ${failed} with failed requests (listed, not drawn)`, true);
@@ -150,7 +156,8 @@ export function setupLoad({ meter, colour }) {
     const out = {};
     for (const [key, windows] of state.windows) {
       const closed = windows.filter((w) => Number.isFinite(w.end));
-      if (closed.length) out[key] = meter.during(closed);
+      if (state.frozen.has(key)) out[key] = state.frozen.get(key);
+      else if (closed.length) out[key] = meter.during(closed);
     }
     return out;
   }

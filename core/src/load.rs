@@ -446,6 +446,9 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// Fewest answered requests from which a step's achieved rate is read as the service's.
+pub const MIN_ANSWERS_TO_JUDGE_RATE: u64 = 30;
+
 /// One strategy's knee in words, from its points in the order offered: "async saturates at
 /// 50 req/s: one thread, 20 ms of CPU each. Measured: p99 75 ms at 10 req/s, 3.4× that (255 ms)
 /// at 40 req/s; offered 70 req/s it answered only 49". The CLI's load table and the page both
@@ -456,6 +459,10 @@ pub fn knee_words(points: &[&LoadPoint], cores: u32) -> String {
         return String::new();
     };
     let name = &first.strategy;
+    // Answering under 0.9 of the offered rate means overload only over enough answers: a few
+    // Poisson arrivals (the page's slow requests) fall short of the rate by chance.
+    let overloaded =
+        |p: &LoadPoint| p.ok >= MIN_ANSWERS_TO_JUDGE_RATE && p.achieved_rps < 0.9 * p.rate_rps;
     let model = match (first.capacity_rps, first.strategy.parse::<StrategyId>()) {
         (Some(cap), Ok(id)) => {
             let schedule = app_schedule(id, first.workers.unwrap_or(1), cores);
@@ -478,9 +485,11 @@ pub fn knee_words(points: &[&LoadPoint], cores: u32) -> String {
         num(base_p99),
         num(base.rate_rps)
     );
-    if let Some(turn) = complete.iter().skip(1).find(|p| {
-        p.latency_ms.is_some_and(|l| l.p99 > 2.0 * base_p99) || p.achieved_rps < 0.9 * p.rate_rps
-    }) {
+    if let Some(turn) = complete
+        .iter()
+        .skip(1)
+        .find(|p| p.latency_ms.is_some_and(|l| l.p99 > 2.0 * base_p99) || overloaded(p))
+    {
         let p99 = turn.latency_ms.map_or(0.0, |l| l.p99);
         // Writing to a String cannot fail.
         let _ = write!(
@@ -493,10 +502,7 @@ pub fn knee_words(points: &[&LoadPoint], cores: u32) -> String {
     } else {
         said.push_str(", and no more than twice that at any rate offered");
     }
-    if let Some(over) = points
-        .iter()
-        .find(|p| p.achieved_rps < 0.9 * p.rate_rps && p.ok > 0)
-    {
+    if let Some(over) = points.iter().find(|p| overloaded(p)) {
         let _ = write!(
             said,
             "; offered {} req/s it answered only {}",

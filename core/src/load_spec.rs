@@ -92,7 +92,8 @@ impl Default for LoadSpec {
             rates: Vec::new(),
             fractions: Vec::new(),
             arrivals: Arrivals::Poisson,
-            duration_s: 5.0,
+            // Long enough for a few dozen requests at the lowest rate.
+            duration_s: 8.0,
             warmup_s: 1.0,
             io_ms: 300.0,
             cpu_ms: 150.0,
@@ -554,6 +555,34 @@ mod tests {
         // A worker holds its request from fetch to kernel: two of them, 450 ms each.
         let cap = s.capacity(StrategyId::Workers, 2).unwrap();
         assert!((cap - 2000.0 / 450.0).abs() < 1e-9, "{cap}");
+    }
+
+    #[test]
+    fn a_few_slow_answers_are_not_read_as_overload() {
+        let spec = LoadSpec {
+            rates: vec![10.0],
+            warmup_s: 0.0,
+            duration_s: 1.0,
+            ..LoadSpec::default()
+        };
+        let arrivals = arrival_times(Arrivals::Constant, 10.0, 1000.0, 0);
+        let sent: Vec<Sent> = arrivals
+            .iter()
+            .map(|&a| Sent {
+                intended_ms: a,
+                sent_ms: a,
+                done_ms: a + 3000.0,
+                outcome: Ok(150.0),
+            })
+            .collect();
+        let p = point_of(&spec, StrategyId::Async, 2, 10.0, &arrivals, &sent);
+        assert!(p.achieved_rps < 5.0, "{}", p.achieved_rps);
+        let words = load::knee_words(&[&p], 2);
+        assert!(
+            words.starts_with("async saturates at 6.7 req/s: one thread, 150 ms of CPU each"),
+            "{words}"
+        );
+        assert!(!words.contains("answered only"), "{words}");
     }
 
     #[test]
