@@ -65,19 +65,27 @@ async function coresAvailable(page) {
 }
 
 /**
+ * Waits (bounded) until the page gets about two cores twice in a row — a quiet moment rather
+ * than a lucky probe — and returns the last measurement of the cores it can use.
+ */
+export async function waitForTwoCores(page) {
+  const deadline = Date.now() + CAPACITY_WAIT_MS;
+  for (let quiet = 0; ;) {
+    const cores = await coresAvailable(page);
+    quiet = cores >= 1.6 ? quiet + 1 : 0;
+    if (quiet >= 2 || Date.now() > deadline) return cores;
+    if (!quiet) await sleep(3000);
+  }
+}
+
+/**
  * Runs async and `past` at N = 1 and 4 until each of `past` is at least MIN_RATIO faster than
  * async at N = 4 (at most ATTEMPTS sweeps); returns `{report, ratios, cores}` of the last.
  */
 export async function measureWall(t, page, past) {
   let report, ratios = {}, cores = 0;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const deadline = Date.now() + CAPACITY_WAIT_MS;
-    for (let quiet = 0; ;) {
-      cores = await coresAvailable(page);
-      quiet = cores >= 1.6 ? quiet + 1 : 0;
-      if (quiet >= 2 || Date.now() > deadline) break;
-      if (!quiet) await sleep(3000);
-    }
+    cores = await waitForTwoCores(page);
     report = await page.evaluate((c) => window.gilwall.run(c), { ...WALL_CONFIG, strategies: ['async', ...past] });
     const min = (s, n) => report.points.find((p) => p.strategy === s && p.tasks === n).min_ms;
     ratios = Object.fromEntries(past.map((s) => [s, min('async', 4) / min(s, 4)]));

@@ -9,6 +9,7 @@ import init, {
 import { drawChart, drawLegend, formatMs } from './chart.js';
 import { Meter } from './meter.js';
 import { drawTimeline } from './timeline.js';
+import { setupLoad } from './load.js';
 
 /**
  * Colours for loaded reports' series whose strategy's colour is taken or unknown to core: darker
@@ -33,6 +34,7 @@ const state = {
   runs: 0,
 };
 let meter;
+let loadMode;
 
 function title(id) {
   return state.strategies.find((s) => s.id === id)?.title ?? id;
@@ -351,6 +353,12 @@ function drawTable() {
   if (state.current) rows.push(...state.current.points.map((p) => ['browser (this page)', p, resp[`${p.strategy}@${p.tasks}`]]));
   for (const [source, p, r] of rows) {
     const tr = document.createElement('tr');
+    if (p.timeline) {
+      // Like a point on the chart: a click opens its timeline.
+      tr.className = 'pickable';
+      tr.title = 'click for its timeline';
+      tr.addEventListener('click', () => pick({ label: `${source.split(' (')[0]} ${p.strategy}`, color: colour(p.strategy) }, p));
+    }
     const cells = [
       source, p.strategy, p.tasks, formatMs(p.median_ms), formatMs(p.model_ms), efficiencyText(p),
       `${formatMs(p.min_ms)} – ${formatMs(p.max_ms)}`, p.errors, r ? formatMs(r.max_frame_gap_ms) : '–',
@@ -459,6 +467,13 @@ async function loadFiles(files) {
   }
 }
 
+/** Shows the batch sweep (`sweep`) or the stream of requests (`load`); the meter stays. */
+function showMode(mode) {
+  document.querySelectorAll('.sweep-only').forEach((e) => { e.hidden = mode !== 'sweep'; });
+  document.querySelectorAll('.load-only').forEach((e) => { e.hidden = mode !== 'load'; });
+  document.querySelectorAll('#mode input').forEach((i) => { i.checked = i.value === mode; });
+}
+
 // ---- start ----------------------------------------------------------------------------------
 
 async function main() {
@@ -490,11 +505,24 @@ async function main() {
   $('#load').addEventListener('change', (e) => { loadFiles([...e.target.files]); e.target.value = ''; });
   $('#run').disabled = false;
   redraw();
+  loadMode = setupLoad({ meter, colour });
+  document.querySelectorAll('#mode input').forEach((i) => i.addEventListener('change', () => showMode(i.value)));
+  if (new URLSearchParams(location.search).get('mode') === 'load') showMode('load');
 
   window.gilwall = {
     version: version(),
     /** Runs a sweep: {strategies, tasks, io_ms, cpu_ms | cpu_ratio | cpu_iters, kernel, payload_kb, repeats, workers, title}. */
     run: (config) => run(config),
+    /**
+     * Runs a stream of requests (the "requests per second" mode) and resolves to a report whose
+     * `load_points` are `gilwall load`'s: {strategies, rates | fractions, arrivals, duration_s,
+     * warmup_s, io_ms, cpu_ms, kernel, payload_kb, workers, seed, timeout_ms, title}.
+     */
+    runLoad: (config) => { showMode('load'); return loadMode.load(config); },
+    /** The load report of the last load run (or the one under way). */
+    loadReport: () => loadMode.report(),
+    /** The longest heartbeat gap during each load step: {"strategy@rate": {max_frame_gap_ms, …}}. */
+    loadResponsiveness: () => loadMode.responsiveness(),
     stop,
     load,
     /** The report of the last run (or the one under way). */

@@ -20,6 +20,7 @@ pub mod calibrate;
 pub mod kernel;
 pub mod lesson;
 pub mod load;
+pub mod load_spec;
 pub mod model;
 pub mod payload;
 pub mod report;

@@ -436,6 +436,83 @@ impl LoadPoint {
     }
 }
 
+/// A rate or latency as the load table and chart print it: whole above 100 or when whole,
+/// else one decimal.
+pub fn num(v: f64) -> String {
+    if v >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// Fewest answered requests from which a step's achieved rate is read as the service's.
+pub const MIN_ANSWERS_TO_JUDGE_RATE: u64 = 30;
+
+/// One strategy's knee in words, from its points in the order offered: "async saturates at
+/// 50 req/s: one thread, 20 ms of CPU each. Measured: p99 75 ms at 10 req/s, 3.4× that (255 ms)
+/// at 40 req/s; offered 70 req/s it answered only 49". The CLI's load table and the page both
+/// say it so. Only complete points (every request answered) count as measured.
+pub fn knee_words(points: &[&LoadPoint], cores: u32) -> String {
+    use std::fmt::Write;
+    let Some(first) = points.first() else {
+        return String::new();
+    };
+    let name = &first.strategy;
+    // Answering under 0.9 of the offered rate means overload only over enough answers: a few
+    // Poisson arrivals (the page's slow requests) fall short of the rate by chance.
+    let overloaded =
+        |p: &LoadPoint| p.ok >= MIN_ANSWERS_TO_JUDGE_RATE && p.achieved_rps < 0.9 * p.rate_rps;
+    let model = match (first.capacity_rps, first.strategy.parse::<StrategyId>()) {
+        (Some(cap), Ok(id)) => {
+            let schedule = app_schedule(id, first.workers.unwrap_or(1), cores);
+            format!(
+                "{name} saturates at {} req/s: {}",
+                num(cap),
+                capacity_words(id, schedule, first.io_ms, first.cpu_ms, cores)
+            )
+        }
+        (Some(cap), Err(_)) => format!("{name} saturates at {} req/s", num(cap)),
+        (None, _) => format!("{name} has no CPU bound in the model"),
+    };
+    let complete: Vec<&&LoadPoint> = points.iter().filter(|p| p.complete()).collect();
+    let Some(base) = complete.first() else {
+        return format!("{model}; every step had failed requests, so nothing was measured");
+    };
+    let base_p99 = base.latency_ms.map_or(0.0, |l| l.p99);
+    let mut said = format!(
+        "{model}. Measured: p99 {} ms at {} req/s",
+        num(base_p99),
+        num(base.rate_rps)
+    );
+    if let Some(turn) = complete
+        .iter()
+        .skip(1)
+        .find(|p| p.latency_ms.is_some_and(|l| l.p99 > 2.0 * base_p99) || overloaded(p))
+    {
+        let p99 = turn.latency_ms.map_or(0.0, |l| l.p99);
+        // Writing to a String cannot fail.
+        let _ = write!(
+            said,
+            ", {:.1}× that ({} ms) at {} req/s",
+            p99 / base_p99.max(1e-9),
+            num(p99),
+            num(turn.rate_rps)
+        );
+    } else {
+        said.push_str(", and no more than twice that at any rate offered");
+    }
+    if let Some(over) = points.iter().find(|p| overloaded(p)) {
+        let _ = write!(
+            said,
+            "; offered {} req/s it answered only {}",
+            num(over.rate_rps),
+            num(over.achieved_rps)
+        );
+    }
+    said
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@
 
 pub mod bench;
 pub mod browser;
+pub mod load;
 pub mod pool;
 pub mod preset;
 pub mod static_page;
@@ -104,6 +105,38 @@ pub fn kernels() -> JsValue {
         .map(|k| serde_json::json!({ "id": k.id(), "describe": k.describe() }))
         .collect();
     browser::to_js(&serde_json::Value::Array(list))
+}
+
+/// The page's load presets from core (id, label, note, the config `gilwall.runLoad` takes).
+#[wasm_bindgen]
+pub fn load_presets() -> JsValue {
+    browser::to_js(&gilwall_core::load_spec::presets())
+}
+
+/// Each strategy's knee in words for a report's load points (`[{strategy, words}]`), in
+/// core's wording: the same sentences `gilwall load` prints under its table.
+#[wasm_bindgen]
+pub fn load_knees(report_json: &str) -> Result<JsValue, JsError> {
+    let report =
+        Report::from_json(report_json.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for p in &report.load_points {
+        if seen.contains(&p.strategy.as_str()) {
+            continue;
+        }
+        seen.push(&p.strategy);
+        let mine: Vec<_> = report
+            .load_points
+            .iter()
+            .filter(|q| q.strategy == p.strategy)
+            .collect();
+        out.push(serde_json::json!({
+            "strategy": p.strategy,
+            "words": gilwall_core::load::knee_words(&mine, report.machine.cores),
+        }));
+    }
+    Ok(browser::to_js(&out))
 }
 
 /// Parses and checks a saved report (from the CLI's `--export-json`, this page, or the Python

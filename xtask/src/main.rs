@@ -69,9 +69,11 @@ tasks:
   bench-wasm [--rounds N] [--sample-ms MS] [--export-json FILE]
            the same kernels, same iterations, in headless Chromium and natively (release),
            sampled in turns; prints the medians, the wasm/native ratio and the checksums
-  page-run CONFIG [--export-json FILE]
+  page-run [--load] CONFIG [--export-json FILE]
            one sweep on the demo page in headless Chromium (CONFIG: the JSON fields of
-           window.gilwall.run); prints each point with its copies and longest frame
+           window.gilwall.run); prints each point with its copies and longest frame; with
+           --load, a stream of requests (CONFIG: the fields of window.gilwall.load), printed
+           as gilwall load's table with each strategy's knee
 ";
 
 /// The workspace's root folder.

@@ -1,4 +1,5 @@
-//! `cargo xtask page-run CONFIG [--export-json FILE]`: one sweep on the demo page in headless
+//! `cargo xtask page-run [--load] CONFIG [--export-json FILE]`: one sweep (or, with `--load`, one
+//! stream of requests at rates) on the demo page in headless
 //! Chromium, printed as a table (with copies between heaps and the longest frame), for
 //! browser figures that anyone can reproduce with one command.
 //!

@@ -4,8 +4,7 @@
 
 use super::Exporter;
 use anyhow::Result;
-use gilwall_core::StrategyId;
-use gilwall_core::load::{LoadPoint, app_schedule, capacity_words};
+use gilwall_core::load::LoadPoint;
 use gilwall_core::report::Report;
 use std::fmt::Write;
 
@@ -128,60 +127,9 @@ pub fn table(report: &Report) -> String {
 /// Send lateness above which the generator, not the app, may have limited a step, ms.
 pub const LATE_MS: f64 = 2.0;
 
-/// One strategy's knee in words: "async saturates at 50 req/s (one thread, 20 ms of CPU
-/// each); measured: p99 at 40 req/s was 3.4× its 75 ms at 10 req/s, and at 70 req/s it
-/// answered 49 req/s".
+/// One strategy's knee in words (core's wording, which the page shares).
 fn knee(points: &[&LoadPoint], cores: u32) -> String {
-    let first = points[0];
-    let name = &first.strategy;
-    let model = match (first.capacity_rps, first.strategy.parse::<StrategyId>()) {
-        (Some(cap), Ok(id)) => {
-            let schedule = app_schedule(id, first.workers.unwrap_or(1), cores);
-            format!(
-                "{name} saturates at {} req/s: {}",
-                num(cap),
-                capacity_words(id, schedule, first.io_ms, first.cpu_ms, cores)
-            )
-        }
-        (Some(cap), Err(_)) => format!("{name} saturates at {} req/s", num(cap)),
-        (None, _) => format!("{name} has no CPU bound in the model"),
-    };
-    let complete: Vec<&&LoadPoint> = points.iter().filter(|p| p.complete()).collect();
-    let Some(base) = complete.first() else {
-        return format!("{model}; every step had failed requests, so nothing was measured");
-    };
-    let base_p99 = base.latency_ms.map_or(0.0, |l| l.p99);
-    let mut said = format!(
-        "{model}. Measured: p99 {} ms at {} req/s",
-        num(base_p99),
-        num(base.rate_rps)
-    );
-    if let Some(turn) = complete.iter().skip(1).find(|p| {
-        p.latency_ms.is_some_and(|l| l.p99 > 2.0 * base_p99) || p.achieved_rps < 0.9 * p.rate_rps
-    }) {
-        let p99 = turn.latency_ms.map_or(0.0, |l| l.p99);
-        let _ = write!(
-            said,
-            ", {:.1}× that ({} ms) at {} req/s",
-            p99 / base_p99.max(1e-9),
-            num(p99),
-            num(turn.rate_rps)
-        );
-    } else {
-        said.push_str(", and no more than twice that at any rate offered");
-    }
-    if let Some(over) = points
-        .iter()
-        .find(|p| p.achieved_rps < 0.9 * p.rate_rps && p.ok > 0)
-    {
-        let _ = write!(
-            said,
-            "; offered {} req/s it answered only {}",
-            num(over.rate_rps),
-            num(over.achieved_rps)
-        );
-    }
-    said
+    gilwall_core::load::knee_words(points, cores)
 }
 
 #[cfg(test)]
