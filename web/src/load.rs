@@ -21,12 +21,11 @@
 use crate::browser::{self, PerfClock, WebFetcher, error_text, fetch_bytes, to_js};
 use crate::pool::{Crew, Pool};
 use crate::strategy::uses_pool;
-use crate::sweep::CALIBRATION_BUDGET_MS;
+use crate::sweep::calibrate_page;
 use crate::trace::RepeatClock;
 use crate::wire::Job;
 use futures::channel::oneshot;
 use futures::future::{Either, join_all, select};
-use gilwall_core::calibrate::calibrate;
 use gilwall_core::kernel::Kernel;
 use gilwall_core::load_spec::{LoadSpec, Sent, point_of};
 use gilwall_core::payload;
@@ -136,8 +135,7 @@ async fn run_load(
         Kernel::Features => payload::generate(1, payload_bytes as usize),
         Kernel::Sqrt => Vec::new(),
     };
-    let cal = calibrate(spec.kernel, &body, &PerfClock, CALIBRATION_BUDGET_MS)
-        .map_err(|e| format!("calibrating the {} kernel: {e}", spec.kernel))?;
+    let cal = calibrate_page(spec.kernel, &body).await?;
     let iterations = cal.iterations_for(spec.cpu_ms);
     let strategies = spec.strategies();
     let pool = spec.pool(cores);

@@ -11,7 +11,7 @@
 use crate::browser::{self, PerfClock, error_text, to_js};
 use crate::strategy;
 use crate::trace::RepeatClock;
-use gilwall_core::calibrate::calibrate_with_samples;
+use gilwall_core::calibrate::{Calibration, calibrate_with_samples};
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
 use gilwall_core::report::{Report, ReportRuntime};
@@ -142,6 +142,24 @@ impl From<String> for PageError {
     }
 }
 
+/// The page's calibration of `kernel` over `body`, shared by the sweep and the load mode:
+/// warmed up first, as every worker is, then timed in runs as long as a task's CPU
+/// ([`CALIBRATION_SAMPLE_MS`]): measured in Chromium, short runs on the page could promise up
+/// to twice the work per ms that its tasks, each one long call, then got.
+pub async fn calibrate_page(kernel: Kernel, body: &[u8]) -> Result<Calibration, String> {
+    browser::warm_up(&[kernel], body, WARM_UP_CAP_MS)
+        .await
+        .map_err(|e| format!("warming up the {kernel} kernel: {e}"))?;
+    calibrate_with_samples(
+        kernel,
+        body,
+        &PerfClock,
+        CALIBRATION_BUDGET_MS,
+        CALIBRATION_SAMPLE_MS,
+    )
+    .map_err(|e| format!("calibrating the {kernel} kernel: {e}"))
+}
+
 async fn run_sweep(
     spec: &SweepSpec,
     stop: &Cell<bool>,
@@ -156,18 +174,7 @@ async fn run_sweep(
         Kernel::Features => payload::generate(1, spec.payload_bytes() as usize),
         Kernel::Sqrt => Vec::new(),
     };
-    // Warm the kernel up first, as every worker does, so the calibration times settled code.
-    browser::warm_up(&[spec.kernel], &body, WARM_UP_CAP_MS)
-        .await
-        .map_err(|e| format!("warming up the {} kernel: {e}", spec.kernel))?;
-    let cal = calibrate_with_samples(
-        spec.kernel,
-        &body,
-        &PerfClock,
-        CALIBRATION_BUDGET_MS,
-        CALIBRATION_SAMPLE_MS,
-    )
-    .map_err(|e| format!("calibrating the {} kernel: {e}", spec.kernel))?;
+    let cal = calibrate_page(spec.kernel, &body).await?;
     let plan = Plan::new(spec, Runtime::Browser, &cal, cores, &base)?;
     // Start (and warm up) every worker the sweep will need before anything is timed, so that
     // no point pays for another's start-up.
