@@ -23,6 +23,7 @@ pub mod load;
 pub mod model;
 pub mod payload;
 pub mod report;
+pub mod serving;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;
