@@ -189,6 +189,7 @@ pub fn run(
         .no_proxy()
         .tcp_nodelay(true)
         .pool_max_idle_per_host(usize::MAX)
+        .pool_idle_timeout(crate::fetch::POOL_IDLE_TIMEOUT)
         .build()
         .context("cannot build the load generator's HTTP client")?;
     let mut report = Report::new(
