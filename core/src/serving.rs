@@ -231,7 +231,15 @@ mod tests {
                 let l = simulate_app(&a, io, cpu, app_model(s, pool, 2));
                 let makespan = model::simulate(n, io, cpu, closed, 2);
                 let last = l.iter().copied().fold(0.0, f64::max);
-                prop_assert!((last - makespan).abs() <= 1e-6 * (1.0 + makespan), "{s}: {last} vs {makespan}");
+                if s == StrategyId::Multicore {
+                    // Sharing both cores to the end, the odd last kernel does not run alone on
+                    // one: never later than the batch model, never before the work allows.
+                    let floor = io + f64::from(n) * cpu / 2.0;
+                    prop_assert!(last <= makespan + 1e-6 * (1.0 + makespan) && last >= floor - 1e-6 * (1.0 + floor),
+                        "{s}: {last} vs {makespan} (floor {floor})");
+                } else {
+                    prop_assert!((last - makespan).abs() <= 1e-6 * (1.0 + makespan), "{s}: {last} vs {makespan}");
+                }
                 prop_assert!(l.iter().all(|&x| x >= io + cpu - 1e-6));
             }
         }
