@@ -24,6 +24,7 @@ pub mod load_spec;
 pub mod model;
 pub mod payload;
 pub mod report;
+pub mod serving;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;

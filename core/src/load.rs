@@ -197,6 +197,29 @@ pub fn simulate_open(
     schedule: Schedule,
     cores: u32,
 ) -> Vec<f64> {
+    simulate_queue(arrivals, io, cpu, schedule, cores, false)
+}
+
+/// A CPU executor's queue holds CPU work, and, where the loop that runs the CPU also starts
+/// each fetch, a request's turn to start it (which takes no time but waits its turn).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Queued {
+    Cpu,
+    StartFetch,
+}
+
+/// [`simulate_open`]; with `loop_starts_fetch`, a request also queues for an executor before
+/// its fetch (its turn takes no time), as on an event loop whose CPU work runs inline: the
+/// accept, the request's parsing and the fetch's send wait for the kernel running then and for
+/// the CPU work queued ahead. Requests still finish in arrival order.
+pub(crate) fn simulate_queue(
+    arrivals: &[f64],
+    io: f64,
+    cpu: f64,
+    schedule: Schedule,
+    cores: u32,
+    loop_starts_fetch: bool,
+) -> Vec<f64> {
     const EPS: f64 = 1e-9;
     let io = io.max(0.0);
     let cpu = cpu.max(0.0);
@@ -212,21 +235,33 @@ pub fn simulate_open(
     let mut held = 0u64; // slots in use
     let mut waiting_for_slot = 0u64;
     let mut fetching: VecDeque<f64> = VecDeque::new(); // fetch end times, ascending
-    let mut cpu_queue = 0u64;
+    let mut cpu_queue: VecDeque<Queued> = VecDeque::new();
     let mut running: VecDeque<f64> = VecDeque::new(); // virtual finish times, ascending
 
-    let start = |fetching: &mut VecDeque<f64>, cpu_queue: &mut u64, t: f64| {
+    let fetch = |fetching: &mut VecDeque<f64>, cpu_queue: &mut VecDeque<Queued>, t: f64| {
         if io <= 0.0 {
-            *cpu_queue += 1;
+            cpu_queue.push_back(Queued::Cpu);
         } else {
             fetching.push_back(t + io);
         }
     };
+    let start = |fetching: &mut VecDeque<f64>, cpu_queue: &mut VecDeque<Queued>, t: f64| {
+        if loop_starts_fetch {
+            cpu_queue.push_back(Queued::StartFetch);
+        } else {
+            fetch(fetching, cpu_queue, t);
+        }
+    };
 
     while latencies.len() < n {
-        while cpu_queue > 0 && running.len() < executors {
-            cpu_queue -= 1;
-            running.push_back(v + cpu);
+        while running.len() < executors
+            && let Some(next_up) = cpu_queue.pop_front()
+        {
+            match next_up {
+                Queued::Cpu => running.push_back(v + cpu),
+                // Its turn takes no time: the fetch starts now, and the next in line goes on.
+                Queued::StartFetch => fetch(&mut fetching, &mut cpu_queue, t),
+            }
         }
         let rate = if running.is_empty() {
             0.0
@@ -248,7 +283,7 @@ pub fn simulate_open(
         v += rate * dt;
         while fetching.front().is_some_and(|&end| end <= t + EPS) {
             fetching.pop_front();
-            cpu_queue += 1;
+            cpu_queue.push_back(Queued::Cpu);
         }
         while running.front().is_some_and(|&fin| fin <= v + EPS) {
             running.pop_front();

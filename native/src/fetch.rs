@@ -25,6 +25,12 @@ pub const HTTP2_CONNECTIONS: usize = 1;
 /// (`too_many_data_frames`); the window is only accounting, not memory.
 pub const HTTP2_CONNECTION_WINDOW: u32 = 256 * 1024 * 1024;
 
+/// How long a kept-alive connection may sit idle in a client's pool before the client closes
+/// it: below the feature server's default header-read timeout (10 s, `--header-timeout-ms`),
+/// after which the server closes an idle connection, so the client never reuses one just as
+/// the server closes it (a load run idles between its rates; reqwest's own default is 90 s).
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The async client (reqwest on tokio), the article's `aiohttp`: over HTTP/1.1 one connection
 /// per concurrent request, kept alive; over HTTP/2 one or more connections, requests dealt
 /// out over them in turn.
@@ -59,7 +65,10 @@ impl AsyncFetcher {
         let count = if http2 { connections.max(1) } else { 1 };
         let clients = (0..count)
             .map(|_| {
-                let mut builder = reqwest::Client::builder().timeout(timeout).no_proxy();
+                let mut builder = reqwest::Client::builder()
+                    .timeout(timeout)
+                    .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+                    .no_proxy();
                 if http2 {
                     builder = builder
                         .http2_prior_knowledge()
@@ -123,6 +132,7 @@ pub fn blocking_client_with(
 ) -> anyhow::Result<reqwest::blocking::Client> {
     let mut builder = reqwest::blocking::Client::builder()
         .timeout(timeout)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .no_proxy();
     if http2 {
         builder = builder.http2_prior_knowledge();

@@ -316,3 +316,73 @@ fn gilwall_serve_ends_cleanly_on_sigterm() {
     };
     assert!(status.success(), "{status}");
 }
+
+/// `gilwall app --strategy processes` is gunicorn `-w 2`: a parent that only waits and two
+/// worker processes on one port. Killed by SIGKILL while a worker is in the middle of a
+/// one-second kernel, the parent takes its workers with it (their lifelines break).
+#[test]
+fn sigkill_to_the_processes_app_ends_its_workers() {
+    let mut app = Command::new(env!("CARGO_BIN_EXE_gilwall"))
+        .args([
+            "app",
+            "--strategy",
+            "processes",
+            "--workers",
+            "2",
+            "--port",
+            "0",
+        ])
+        .args(["--io-ms", "10", "--cpu-ms", "1000"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let mut first = String::new();
+    BufReader::new(app.stdout.take().expect("stdout is piped"))
+        .read_line(&mut first)
+        .unwrap();
+    let Some(url) = first.split_whitespace().find(|w| w.starts_with("http://")) else {
+        let _ = app.kill();
+        panic!("no URL in the app's first line {first:?}");
+    };
+    // A request whose kernel holds a worker when the signal comes; its answer never comes.
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let _ = reqwest::blocking::Client::new().get(url).send();
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let children = loop {
+        let found = descendants(app.id());
+        if found.len() >= 2 {
+            break found;
+        }
+        if Instant::now() > deadline {
+            let _ = app.kill();
+            panic!("the app started {} worker processes, not 2", found.len());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Into the kernel: the fetch takes 10 ms, the kernel a second.
+    std::thread::sleep(Duration::from_millis(300));
+    app.kill().expect("SIGKILL reaches the app");
+    let killed = Instant::now();
+    assert_eq!(app.wait().unwrap().signal(), Some(9));
+    loop {
+        let left: Vec<String> = children
+            .iter()
+            .filter(|&(&pid, &was)| still_running(pid, was))
+            .map(|(&pid, _)| format!("{pid} {}", cmdline(pid)))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        if killed.elapsed() > DEADLINE {
+            for pid in children.keys() {
+                let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            }
+            panic!("workers outlived the killed app by {DEADLINE:?}: {left:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -75,7 +75,8 @@ fn p99(points: &[LoadPoint], strategy: &str, rate: f64) -> f64 {
 }
 
 #[test]
-#[ignore = "not yet seen green: run with --ignored on a quiet machine (issue 14)"]
+#[ignore = "multicore's p99 at 40 req/s is 1.6-1.7x its p99 at 10 in the dev build on 2 shared cores \
+            (model 1.45x); run with --ignored on a quiet machine (issue 14)"]
 fn async_tail_climbs_before_its_capacity_while_multicore_holds() {
     let points = run(&options(
         &[StrategyId::Async, StrategyId::Multicore],
@@ -129,7 +130,8 @@ fn offered_more_than_it_can_serve_async_answers_no_faster_and_its_tail_passes_a_
 }
 
 #[test]
-#[ignore = "not yet seen green: run with --ignored on a quiet machine (issue 14)"]
+#[ignore = "every strategy within 25 % but multicore in the dev build (1.27x; 1.10x in release); \
+            run with --ignored on a quiet machine (issue 14)"]
 fn below_capacity_every_strategy_median_follows_the_model() {
     for s in gilwall::app::APP_STRATEGIES {
         // Half of each one's capacity: 25 req/s for the one-executor strategies, 50 for the

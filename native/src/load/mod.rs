@@ -10,7 +10,7 @@
 //! into HDR histograms; the generator's own lateness (actual − intended send) is reported so a
 //! run limited by the generator says so. Between rates every outstanding request is awaited.
 //!
-//! Core's model sees the same arrivals ([`model_latency`]) at the CPU the app measured.
+//! Core's model sees the same arrivals ([`app_model_latency`]) at the CPU the app measured.
 
 use crate::app::child::{AppChild, ChildRequest};
 use crate::app::{AppConfig, default_workers};
@@ -18,9 +18,10 @@ use crate::machine;
 use crate::server::{Background, ServerConfig};
 use anyhow::{Context, Result};
 use gilwall_core::load::{
-    Arrivals, LoadPoint, Percentiles, app_schedule, arrival_times, capacity_rps, model_latency,
+    Arrivals, LoadPoint, Percentiles, app_schedule, arrival_times, capacity_rps,
 };
 use gilwall_core::report::{Report, ReportRuntime};
+use gilwall_core::serving::{app_model, app_model_latency};
 use gilwall_core::{Kernel, StrategyId};
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
@@ -188,6 +189,7 @@ pub fn run(
         .no_proxy()
         .tcp_nodelay(true)
         .pool_max_idle_per_host(usize::MAX)
+        .pool_idle_timeout(crate::fetch::POOL_IDLE_TIMEOUT)
         .build()
         .context("cannot build the load generator's HTTP client")?;
     let mut report = Report::new(
@@ -442,7 +444,9 @@ fn load_point(
     let schedule = app_schedule(config.strategy, config.workers, cores);
     let cpu_measured_ms = (t.cpu_n > 0).then(|| t.cpu_sum_ms / t.cpu_n as f64);
     let model_cpu_ms = cpu_measured_ms.unwrap_or(options.cpu_ms);
-    let model = model_latency(times, warm_ms, options.io_ms, model_cpu_ms, schedule, cores)
+    // How the app serves, not only its executors: see core's `serving`.
+    let serving = app_model(config.strategy, config.workers, cores);
+    let model = app_model_latency(times, warm_ms, options.io_ms, model_cpu_ms, serving)
         .unwrap_or(gilwall_core::load::ModelLatency { p50: 0.0, p99: 0.0 });
     let span_s = (t.last_done_ms - t.first_intended_ms) / 1000.0;
     let achieved_rps = if t.ok > 0 && span_s > 0.0 {
