@@ -3,12 +3,6 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc rather than glibc's malloc: every fetch allocates and frees a few dozen small
-/// buffers and futures on each side, and with 10 000 to 100 000 in flight (the article's step 2
-/// at scale) glibc's allocator was a fifth of what a request costs (BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = gilwall::cli::Cli::parse();
     match gilwall::cli::run(cli) {
