@@ -256,3 +256,86 @@ async fn faults_can_be_asked_for_per_request() {
     assert!(body["error"].as_str().unwrap().contains("fail_rate"));
     server.stop().await.unwrap();
 }
+
+/// A plain `GET /delay/{s}` is answered before axum's router (the server's fast path); one with
+/// a query string goes through the router. Both must answer alike, over HTTP/1.1 and HTTP/2:
+/// the same headers, the same body but for the query, the lateness counted, the cap shared.
+#[tokio::test]
+async fn the_fast_delay_path_answers_as_the_router_does() {
+    let config = ServerConfig {
+        max_in_flight: 1,
+        ..ServerConfig::default()
+    };
+    let server = RunningServer::start(config).await.unwrap();
+    let base = server.url();
+    let h1 = reqwest::Client::new();
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let fetch = |client: &reqwest::Client, url: String| {
+        let request = client.get(url);
+        async move {
+            let resp = request.send().await.expect("the server answers");
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body: serde_json::Value = resp.json().await.expect("a JSON body");
+            (status, headers, body)
+        }
+    };
+    for (client, version) in [(&h1, "HTTP/1.1"), (&h2, "HTTP/2")] {
+        let t0 = Instant::now();
+        let (fast_status, fast_headers, fast) = fetch(client, format!("{base}/delay/0.1")).await;
+        assert!(t0.elapsed() >= Duration::from_millis(100), "{version}");
+        let (slow_status, slow_headers, slow) =
+            fetch(client, format!("{base}/delay/0.1?via=router")).await;
+        assert_eq!((fast_status, slow_status), (200, 200), "{version}");
+        for name in [
+            "content-type",
+            "cross-origin-opener-policy",
+            "cross-origin-embedder-policy",
+            "cross-origin-resource-policy",
+            "server",
+        ] {
+            assert_eq!(
+                fast_headers.get(name),
+                slow_headers.get(name),
+                "{version} {name}"
+            );
+            assert!(fast_headers.get(name).is_some(), "{version}: no {name}");
+        }
+        let timing = fast_headers["server-timing"].to_str().unwrap();
+        assert!(timing.starts_with("lateness;dur="), "{version}: {timing}");
+        for key in ["data", "files", "form", "headers", "origin"] {
+            assert_eq!(fast[key], slow[key], "{version} {key}: {fast} vs {slow}");
+        }
+        assert_eq!(fast["args"], serde_json::json!({}), "{version}");
+        assert_eq!(slow["args"]["via"], "router", "{version}");
+        // The URL is the one asked for, over HTTP/2 too (where the request URI is absolute).
+        assert_eq!(
+            fast["url"],
+            format!("{base}/delay/0.1"),
+            "{version}: {fast}"
+        );
+        assert_eq!(
+            slow["url"],
+            format!("{base}/delay/0.1?via=router"),
+            "{version}"
+        );
+    }
+    // The fast path and the router share one in-flight cap: with a plain /delay holding the
+    // only slot, the router refuses /features, and the fast path hands its refusal to the
+    // router, which says why.
+    let holding = tokio::spawn(fetch(&h1, format!("{base}/delay/0.5")));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    for path in ["/features", "/delay/0"] {
+        let (status, body, _) = get(&format!("{base}{path}")).await;
+        assert_eq!(status, 503, "{path}: {body}");
+        assert!(body["error"].as_str().unwrap().contains("--max-in-flight"));
+    }
+    assert_eq!(holding.await.unwrap().0, 200);
+    // Every answered /delay was counted in the lateness the server reports.
+    let (_, stats, _) = get(&format!("{base}/stats")).await;
+    assert_eq!(stats["requests"], 5, "{stats}");
+    server.stop().await.unwrap();
+}

@@ -8,8 +8,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,7 +57,18 @@ fn bad_request(msg: String) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg)
 }
 
+/// The server's two halves: the full router, and the fast path for its hot route that
+/// shares the router's state (in-flight cap, faults, lateness).
+pub(super) struct Routes {
+    pub(super) app: Router,
+    pub(super) fast: FastDelay,
+}
+
 pub(super) fn router(config: &ServerConfig) -> Router {
+    routes(config).app
+}
+
+pub(super) fn routes(config: &ServerConfig) -> Routes {
     let state = AppState {
         max_delay_ms: config.max_delay_ms,
         max_payload_bytes: config.max_payload_bytes,
@@ -75,7 +87,7 @@ pub(super) fn router(config: &ServerConfig) -> Router {
             state.clone(),
             limit_in_flight,
         ))
-        .with_state(state);
+        .with_state(state.clone());
     let app = match &config.www {
         // ServeDir resolves paths without ever leaving its folder (`..` and encoded forms are
         // refused) and picks MIME types from extensions, `application/wasm` included.
@@ -85,33 +97,106 @@ pub(super) fn router(config: &ServerConfig) -> Router {
         None if config.page_inside => api.fallback(page_inside),
         None => api.fallback(no_page),
     };
-    app
+    let [coop, coep, corp, server] = SITE_HEADERS;
+    let app = app
         // Cross-origin isolation: required for SharedArrayBuffer (wasm threads) in the page.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::HeaderName::from_static("cross-origin-opener-policy"),
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::HeaderName::from_static("cross-origin-embedder-policy"),
-            HeaderValue::from_static("require-corp"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::HeaderName::from_static("cross-origin-resource-policy"),
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(coop.0, coop.1))
+        .layer(SetResponseHeaderLayer::overriding(coep.0, coep.1))
+        .layer(SetResponseHeaderLayer::if_not_present(corp.0, corp.1))
         // Names the server, so a static export's service worker left on this origin (same
         // host and port) knows gilwall serve answers here now and steps aside (www/sw.js).
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::SERVER,
-            HeaderValue::from_static("gilwall"),
-        ))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the server hit a bug; please report it".into(),
+        .layer(SetResponseHeaderLayer::if_not_present(server.0, server.1))
+        .layer(CatchPanicLayer::custom(|_| bug()));
+    Routes {
+        app,
+        fast: FastDelay(state),
+    }
+}
+
+/// Headers on every answer: cross-origin isolation (COOP, COEP: SharedArrayBuffer for the
+/// page's wasm threads), CORP, and `Server: gilwall`, which a static export's service worker
+/// reads to step aside (www/sw.js). The router adds them as layers, the fast path by hand.
+const SITE_HEADERS: [(header::HeaderName, HeaderValue); 4] = [
+    (
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+    (
+        header::HeaderName::from_static("cross-origin-embedder-policy"),
+        HeaderValue::from_static("require-corp"),
+    ),
+    (
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
+    (header::SERVER, HeaderValue::from_static("gilwall")),
+];
+
+/// The answer when a handler panics.
+fn bug() -> Response {
+    ApiError(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the server hit a bug; please report it".into(),
+    )
+    .into_response()
+}
+
+/// The hot route without the router: a plain `GET /delay/{seconds}` (no query string, a delay
+/// within the cap, a free in-flight slot) is answered here, before axum's router, its
+/// in-flight middleware and its four header layers, which were about half of what an answer
+/// cost the server with 10 000 in flight (the article's step 2 at scale; BENCHMARKS.md).
+/// Anything else, errors included, goes to the router, so every refusal reads the same.
+#[derive(Clone)]
+pub(super) struct FastDelay(AppState);
+
+impl FastDelay {
+    /// The answer to `req` from `peer` if it is a plain `/delay`, else `None` (the router's).
+    /// Its body is built now, while the delay runs, as the router's handler does.
+    pub(super) fn answer<B>(
+        &self,
+        req: &hyper::Request<B>,
+        peer: SocketAddr,
+    ) -> Option<impl Future<Output = Response> + Send + 'static + use<B>> {
+        if req.method() != axum::http::Method::GET || req.uri().query().is_some() {
+            return None;
+        }
+        let seconds = req.uri().path().strip_prefix("/delay/")?;
+        // Percent-encoded or nested paths: the router decodes and refuses them.
+        if seconds.contains(['/', '%']) {
+            return None;
+        }
+        let state = &self.0;
+        let ms = parse_delay_ms("the delay (seconds)", seconds, 1000.0, state.max_delay_ms).ok()?;
+        let permit = state.in_flight.clone().try_acquire_owned().ok()?;
+        let args = BTreeMap::new();
+        let fault = state.draw(&args).ok()?;
+        let started = std::time::Instant::now();
+        let body = delay_body(&args, req.headers(), peer, req.uri());
+        let state = state.clone();
+        let answer = async move {
+            tokio::time::sleep_until(
+                (started + Duration::from_secs_f64((ms + fault.1) / 1000.0)).into(),
             )
-            .into_response()
-        }))
+            .await;
+            let late = state.late(started, ms + fault.1);
+            drop(permit);
+            let mut response = answer(body, fault.0, late);
+            let headers = response.headers_mut();
+            let [coop, coep, corp, server] = SITE_HEADERS;
+            headers.insert(coop.0, coop.1);
+            headers.insert(coep.0, coep.1);
+            headers.entry(corp.0).or_insert(corp.1);
+            headers.entry(server.0).or_insert(server.1);
+            response
+        };
+        Some(async move {
+            use futures::FutureExt;
+            std::panic::AssertUnwindSafe(answer)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| bug())
+        })
+    }
 }
 
 async fn not_found(uri: Uri) -> ApiError {
@@ -221,35 +306,63 @@ async fn delay(
     let started = std::time::Instant::now();
     // The answer is built as the request arrives, while its delay runs, so that when it falls
     // due (often with thousands of others in the same millisecond) only sending it is left.
-    let headers: Map<String, Value> = headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                title_case(k.as_str()),
-                Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
-            )
-        })
-        .collect();
-    let host = headers
-        .get("Host")
-        .and_then(Value::as_str)
-        .unwrap_or("127.0.0.1")
-        .to_string();
-    let body = json!({
-        "args": args,
-        "data": "",
-        "files": {},
-        "form": {},
-        "headers": headers,
-        "origin": peer.ip().to_string(),
-        "url": format!("http://{host}{uri}"),
-    });
-    // A JSON value always serialises.
-    let body = serde_json::to_vec_pretty(&body).expect("JSON values serialise");
+    let body = delay_body(&args, &headers, peer, &uri);
     tokio::time::sleep_until((started + Duration::from_secs_f64((ms + fault.1) / 1000.0)).into())
         .await;
     let late = state.late(started, ms + fault.1);
     Ok(answer(body, fault.0, late))
+}
+
+/// httpbin's `/delay` body: the query, the request's headers, the peer and the URL, as JSON.
+fn delay_body(
+    args: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    uri: &Uri,
+) -> Vec<u8> {
+    // Written straight from borrowed parts, without a `serde_json::Value` tree in between: the
+    // tree was a quarter of what an answer cost the server with 10 000 in flight.
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        args: &'a BTreeMap<String, String>,
+        data: &'static str,
+        files: BTreeMap<(), ()>,
+        form: BTreeMap<(), ()>,
+        headers: BTreeMap<String, std::borrow::Cow<'a, str>>,
+        origin: std::net::IpAddr,
+        url: String,
+    }
+    // Title-cased names in order, the last of a repeated header winning, as httpbin shows them.
+    let headers: BTreeMap<String, std::borrow::Cow<'_, str>> = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                title_case(k.as_str()),
+                String::from_utf8_lossy(v.as_bytes()),
+            )
+        })
+        .collect();
+    // Over HTTP/2 the request's URI is absolute (it carries `:authority`), and there is no Host.
+    let url = match uri.authority() {
+        Some(_) => uri.to_string(),
+        None => format!(
+            "http://{}{uri}",
+            headers.get("Host").map_or("127.0.0.1", |h| h.as_ref())
+        ),
+    };
+    let body = Body {
+        args,
+        data: "",
+        files: BTreeMap::new(),
+        form: BTreeMap::new(),
+        headers,
+        origin: peer.ip(),
+        url,
+    };
+    let mut out = Vec::with_capacity(512);
+    // Strings and maps of strings always serialise.
+    serde_json::to_writer_pretty(&mut out, &body).expect("the delay body serialises");
+    out
 }
 
 impl AppState {

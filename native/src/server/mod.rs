@@ -24,7 +24,6 @@ pub use child::{ChildServer, Listening, child_main};
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -100,7 +99,7 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let app = router(&config);
+    let handlers::Routes { app, fast } = handlers::routes(&config);
     // HTTP/1.1 as the article's clients speak it, and HTTP/2 (prior knowledge, h2c) so a
     // client can multiplex thousands of requests over a few connections (`--http2`).
     let mut http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -127,15 +126,12 @@ pub async fn run(
                     Err(_) => { tokio::time::sleep(Duration::from_millis(5)).await; continue; }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = app.clone().map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(ConnectInfo(peer));
-                    req.map(axum::body::Body::new)
-                });
+                let service = Front { app: app.clone(), fast: fast.clone(), peer };
                 let http = http.clone();
                 connections.spawn(async move {
                     // A client that misbehaves (slow headers, a reset) only ends its own
                     // connection; there is nothing to report to anyone.
-                    let _ = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)).await;
+                    let _ = http.serve_connection(TokioIo::new(stream), service).await;
                 });
             }
             // Reap finished connections so the set does not grow without bound.
@@ -144,6 +140,28 @@ pub async fn run(
     }
     connections.abort_all();
     Ok(())
+}
+
+/// One connection's service: a plain `GET /delay/{seconds}` straight to its handler
+/// ([`handlers::FastDelay`]), everything else through axum's router and layers.
+struct Front {
+    app: Router,
+    fast: handlers::FastDelay,
+    peer: SocketAddr,
+}
+
+impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Front {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn call(&self, mut req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        if let Some(answer) = self.fast.answer(&req, self.peer) {
+            return Box::pin(async move { Ok(answer.await) });
+        }
+        req.extensions_mut().insert(ConnectInfo(self.peer));
+        Box::pin(self.app.clone().oneshot(req.map(axum::body::Body::new)))
+    }
 }
 
 /// A server running in the background of this process, as every command but `serve` uses it.
