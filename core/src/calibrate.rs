@@ -91,6 +91,8 @@ pub fn calibrate_with_samples(
     min_sample_ms: f64,
 ) -> Result<Calibration, KernelError> {
     let min_sample_ms = min_sample_ms.max(MIN_SAMPLE_MS);
+    // Growing the sample may take a few samples' time, whatever the budget.
+    let give_up_ms = GIVE_UP * budget_ms.max(3.0 * min_sample_ms);
     let start = clock.now_ms();
     let mut fixed_ms = f64::INFINITY;
     for _ in 0..FIXED_ROUNDS {
@@ -110,7 +112,7 @@ pub fn calibrate_with_samples(
         if elapsed >= min_sample_ms {
             best = best.max(iters as f64 / elapsed);
             rounds += 1;
-        } else if spent < GIVE_UP * budget_ms && iters < u64::MAX / 4 {
+        } else if spent < give_up_ms && iters < u64::MAX / 4 {
             iters = iters.saturating_mul(if elapsed < min_sample_ms / 8.0 { 4 } else { 2 });
             continue;
         } else if best == 0.0 {
