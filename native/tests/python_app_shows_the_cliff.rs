@@ -10,6 +10,8 @@
 //! environment is the Python companion tests' own (pip runs once per target folder). There is no
 //! skip: without python3, its venv module or PyPI these tests fail and say which.
 
+mod binary;
+
 use gilwall::load::python::{AppArgs, PyApp, PythonApp, PythonLoad};
 use gilwall::load::{self, LoadOptions, Rates};
 use gilwall::server::{Background, ServerConfig};
@@ -255,4 +257,21 @@ fn sigkill_to_gilwall_load_leaves_no_python_process_behind() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn bad_python_flags_are_refused_by_name() {
+    binary::assert_usage_errors(&[
+        (&["load", "--python", "gunicorn"], "--python"),
+        (&["load", "--free-threaded"], "--python"),
+        (
+            &["load", "--python", "asyncio", "--url", "http://127.0.0.1:9"],
+            "--url",
+        ),
+        (
+            &["load", "--python", "asyncio", "--kernel", "features"],
+            "--kernel",
+        ),
+        (&["load", "--python", "asyncio", "--cpu-ms", "0"], "--rate"),
+    ]);
 }
