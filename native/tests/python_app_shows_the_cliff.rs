@@ -28,6 +28,14 @@ fn venv() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-venv")
 }
 
+/// These tests take turns: the shape test's timing must not share the two cores with the others.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    // A test that failed while holding the lock leaves it poisoned; the others still run.
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn python_load(apps: &[PyApp]) -> PythonLoad {
     PythonLoad {
         apps: apps.to_vec(),
@@ -53,6 +61,7 @@ fn p99(points: &[LoadPoint], strategy: &str, rate: f64) -> f64 {
 
 #[test]
 fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
+    let _turn = turn();
     let options = LoadOptions {
         strategies: Vec::new(),
         rates: Rates::List(vec![10.0, 40.0]),
@@ -114,6 +123,7 @@ fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
 
 #[test]
 fn the_python_app_answers_predict_and_names_a_bad_parameter() {
+    let _turn = turn();
     let load = python_load(&[PyApp::Executor]);
     let env = load.environment().expect("the Python environment is made");
     let features = Background::start(ServerConfig::default()).expect("the feature server starts");
@@ -207,6 +217,7 @@ fn descendants(root: u32) -> HashMap<u32, u64> {
 
 #[test]
 fn sigkill_to_gilwall_load_leaves_no_python_process_behind() {
+    let _turn = turn();
     let dir = tempfile::tempdir().unwrap();
     let mut load = Command::new(env!("CARGO_BIN_EXE_gilwall"))
         .args(["load", "--python", "process-pool", "--rate", "5"])
