@@ -110,6 +110,7 @@ impl Exporter for LoadChart {
                     strategies.push((label(p), p));
                 }
             }
+            let mut capacities: Vec<f64> = Vec::new();
             for (name, first) in strategies {
                 let c = colour(modelled(first));
                 // The Python app's measured points are triangles, gilwall's circles.
@@ -126,10 +127,14 @@ impl Exporter for LoadChart {
                             c.mix(0.6).stroke_width(2),
                         ))
                         .map_err(plot_err)?;
+                    // Strategies with the same capacity (gilwall's and Python's twins) share
+                    // its line; their labels stack down it instead of over each other.
+                    let above = capacities.iter().filter(|&&c| c == cap).count();
+                    capacities.push(cap);
                     chart
                         .draw_series([Text::new(
                             format!("{name}: capacity {cap:.0}/s"),
-                            (cap, hi / 1.3),
+                            (cap, hi / 1.3f64.powi(1 + above as i32)),
                             ("sans-serif", 15).into_font().color(&c),
                         )])
                         .map_err(plot_err)?;
