@@ -423,9 +423,33 @@ pub struct LoadPoint {
     /// One of the failures, in words (at most 300 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_sample: Option<String>,
+    /// The runtime that served this point, where it is not the report's own: `python` for the
+    /// Python app (`gilwall load --python`) in a report of gilwall's. Absent: the report's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<crate::report::ReportRuntime>,
+    /// The gilwall strategy whose schedule the model assumed, where `strategy` is not one
+    /// (a Python app's `asyncio` is modelled as `async`, its `process-pool` as `processes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modelled_as: Option<String>,
+    /// Whether the serving interpreter's GIL was on (Python points only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gil_enabled: Option<bool>,
 }
 
 impl LoadPoint {
+    /// How the point's app is named in tables and charts: its strategy, and for one served by
+    /// another runtime than gilwall (the Python app) that runtime too, so `asyncio (python)`
+    /// reads apart from gilwall's `async`.
+    pub fn label(&self) -> String {
+        match self.runtime {
+            Some(crate::report::ReportRuntime::Python) if self.gil_enabled == Some(false) => {
+                format!("{} (python, no GIL)", self.strategy)
+            }
+            Some(crate::report::ReportRuntime::Python) => format!("{} (python)", self.strategy),
+            _ => self.strategy.clone(),
+        }
+    }
+
     /// Whether every measured request was answered: only then do its percentiles measure the
     /// service, and only then is it drawn.
     pub fn complete(&self) -> bool {
@@ -436,6 +460,10 @@ impl LoadPoint {
     pub fn check(&self) -> Result<(), String> {
         if self.strategy.is_empty() || self.strategy.len() > 64 {
             return Err("strategy must be 1 to 64 characters".into());
+        }
+        if let Some(m) = &self.modelled_as {
+            m.parse::<StrategyId>()
+                .map_err(|e| format!("modelled_as must be a gilwall strategy: {e}"))?;
         }
         if self.ok + self.errors > self.sent || self.rejected > self.errors {
             return Err("ok + errors must not exceed sent, nor rejected errors".into());
@@ -493,12 +521,13 @@ pub fn knee_words(points: &[&LoadPoint], cores: u32) -> String {
     let Some(first) = points.first() else {
         return String::new();
     };
-    let name = &first.strategy;
+    let name = &first.label();
     // Answering under 0.9 of the offered rate means overload only over enough answers: a few
     // Poisson arrivals (the page's slow requests) fall short of the rate by chance.
     let overloaded =
         |p: &LoadPoint| p.ok >= MIN_ANSWERS_TO_JUDGE_RATE && p.achieved_rps < 0.9 * p.rate_rps;
-    let model = match (first.capacity_rps, first.strategy.parse::<StrategyId>()) {
+    let modelled = first.modelled_as.as_deref().unwrap_or(&first.strategy);
+    let model = match (first.capacity_rps, modelled.parse::<StrategyId>()) {
         (Some(cap), Ok(id)) => {
             let schedule = app_schedule(id, first.workers.unwrap_or(1), cores);
             format!(
@@ -706,6 +735,9 @@ mod tests {
             send_late_p99_ms: 0.1,
             cpu_measured_ms: None,
             error_sample: None,
+            runtime: None,
+            modelled_as: None,
+            gil_enabled: None,
         };
         assert_eq!(p.check(), Ok(()));
         assert!(p.complete());

@@ -521,6 +521,9 @@ pub fn point_of(
             .iter()
             .find_map(|s| s.outcome.as_ref().err())
             .map(|e| e.chars().take(300).collect()),
+        runtime: None,
+        modelled_as: None,
+        gil_enabled: None,
     }
 }
 

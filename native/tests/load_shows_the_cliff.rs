@@ -42,6 +42,7 @@ fn options(
         timeout_ms: 30_000,
         seed: 14,
         title: None,
+        python: None,
     }
 }
 

@@ -7,6 +7,7 @@ use super::args::{CpuArgs, number, parse_io_ms, parse_kernel, parse_url};
 use super::{UsageError, progress_bar};
 use crate::app::APP_STRATEGIES;
 use crate::export::{self, Exporter, json::Json, load::LoadCsv, load_chart::LoadChart};
+use crate::load::python::{PyApp, PythonLoad};
 use crate::load::{self, LoadError, LoadOptions, Rates};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -17,10 +18,36 @@ use std::path::PathBuf;
 /// Options of `gilwall load`.
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// App strategies to drive, comma-separated, each in turn.
+    /// App strategies to drive, comma-separated, each in turn [default: async,multicore, or
+    /// none when --python is given].
     #[arg(long = "strategy", short = 's', value_delimiter = ',', value_parser = parse_strategy,
-          default_value = "async,multicore", value_name = "LIST")]
-    pub strategies: Vec<StrategyId>,
+          value_name = "LIST")]
+    pub strategies: Option<Vec<StrategyId>>,
+    /// Also drive the article's app served by Python (aiohttp, in the Python companion's
+    /// virtual environment), these strategies in turn after gilwall's: asyncio (CPU inline in
+    /// the handler: FastAPI `async def`), executor (run_in_executor's default thread pool),
+    /// process-pool (a ProcessPoolExecutor), workers (P processes on one port: gunicorn -w P).
+    /// Their points say runtime python and which gilwall strategy models each.
+    #[arg(long, value_delimiter = ',', value_parser = parse_py_app, value_name = "LIST",
+          conflicts_with = "url")]
+    pub python: Option<Vec<PyApp>>,
+    /// Serve the Python app on a free-threaded CPython (the one `gilwall python
+    /// --free-threaded` finds or builds into ~/.cache/gilwall); executor is then modelled as
+    /// threads, not gil.
+    #[arg(long, requires = "python")]
+    pub free_threaded: bool,
+    /// The Python interpreter that makes the virtual environment (default python3); with
+    /// --free-threaded, the free-threaded one.
+    #[arg(long, value_name = "PATH", requires = "python")]
+    pub interpreter: Option<std::ffi::OsString>,
+    /// Where the Python app's virtual environment lives (made once, then reused; the same as
+    /// `gilwall python`'s).
+    #[arg(
+        long,
+        default_value = "gilwall-results/python-venv",
+        value_name = "DIR"
+    )]
+    pub venv: PathBuf,
     /// Offered rates in requests per second, comma-separated, or `auto`: 0.2, 0.5, 0.7, 0.9
     /// and 1.2 of each strategy's modelled capacity.
     #[arg(long, default_value = "auto", value_parser = parse_rates, value_name = "LIST|auto")]
@@ -91,6 +118,10 @@ fn parse_strategy(s: &str) -> Result<StrategyId, String> {
         "{id} is not an app strategy; expected one of: {}",
         all.join(", ")
     ))
+}
+
+fn parse_py_app(s: &str) -> Result<PyApp, String> {
+    s.parse()
 }
 
 fn parse_rates(s: &str) -> Result<RatesArg, String> {
@@ -168,8 +199,27 @@ pub(super) fn run(args: LoadArgs) -> Result<()> {
         ))
         .into());
     }
+    let strategies = match (&args.strategies, &args.python) {
+        (Some(s), _) => s.clone(),
+        (None, Some(_)) => Vec::new(),
+        (None, None) => vec![StrategyId::Async, StrategyId::Multicore],
+    };
+    let python = args.python.clone().map(|apps| {
+        let (base, free) = match (args.free_threaded, args.interpreter.clone()) {
+            (true, explicit) => ("python3".into(), Some(explicit)),
+            (false, Some(p)) => (p, None),
+            (false, None) => ("python3".into(), None),
+        };
+        PythonLoad {
+            apps,
+            python: base,
+            venv: args.venv.clone(),
+            free_threaded: free,
+            cache: crate::machine::cache_dir(),
+        }
+    });
     let options = LoadOptions {
-        strategies: args.strategies.clone(),
+        strategies,
         rates: args.rate.0.clone(),
         arrivals: args.arrivals,
         duration_s: args.duration_s,
@@ -184,6 +234,7 @@ pub(super) fn run(args: LoadArgs) -> Result<()> {
         timeout_ms: args.timeout_ms,
         seed: args.seed,
         title: args.title.clone(),
+        python,
     };
     let save_to = match &args.export_json {
         Some(p) if !export::is_stdout(p) => p.clone(),
@@ -264,6 +315,10 @@ fn in_flags(e: anyhow::Error) -> anyhow::Error {
         Some(e @ LoadError::TooManyRequests { .. }) => {
             UsageError(format!("{e}; lower --rate, --duration-s or --warmup-s")).into()
         }
+        Some(e @ LoadError::PythonKernel(_)) => {
+            UsageError(format!("{e}; drop --kernel with --python")).into()
+        }
+        Some(LoadError::Nothing) => UsageError("give --strategy, --python or both".into()).into(),
         Some(LoadError::OneStrategyAtUrl) => UsageError(
             "with --url, give exactly one --strategy: the one the app at that URL runs, which the \
              model assumes"

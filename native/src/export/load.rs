@@ -62,6 +62,18 @@ fn num(v: f64) -> String {
     }
 }
 
+/// How a point's app is named in tables and charts: its strategy, and for one served by another
+/// runtime than gilwall (the Python app) that runtime too, so `asyncio (python)` reads apart
+/// from gilwall's `async`.
+pub(crate) fn label(p: &LoadPoint) -> String {
+    p.label()
+}
+
+/// The gilwall strategy a point was modelled as: its own, or the one `modelled_as` names.
+pub(crate) fn modelled(p: &LoadPoint) -> &str {
+    p.modelled_as.as_deref().unwrap_or(&p.strategy)
+}
+
 /// The table `gilwall load` prints, Markdown, with each strategy's knee in words below it.
 pub fn table(report: &Report) -> String {
     let mut out = String::from(
@@ -83,7 +95,7 @@ pub fn table(report: &Report) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {p50} | {p99} | {p999} | {} | {} | {failed} | {} |",
-            p.strategy,
+            label(p),
             num(p.rate_rps),
             num(p.achieved_rps),
             num(p.model_latency_ms.p50),
@@ -92,13 +104,13 @@ pub fn table(report: &Report) -> String {
         );
     }
     out.push('\n');
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for p in points {
-        if seen.contains(&p.strategy.as_str()) {
+        if seen.contains(&label(p)) {
             continue;
         }
-        seen.push(&p.strategy);
-        let mine: Vec<&LoadPoint> = points.iter().filter(|q| q.strategy == p.strategy).collect();
+        seen.push(label(p));
+        let mine: Vec<&LoadPoint> = points.iter().filter(|q| label(q) == label(p)).collect();
         let _ = writeln!(out, "- {}", knee(&mine, report.machine.cores));
     }
     let late: Vec<String> = points
@@ -169,6 +181,9 @@ mod tests {
             send_late_p99_ms: 0.5,
             cpu_measured_ms: Some(21.0),
             error_sample: None,
+            runtime: None,
+            modelled_as: None,
+            gil_enabled: None,
         }
     }
 

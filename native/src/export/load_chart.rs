@@ -6,9 +6,11 @@
 
 use super::Exporter;
 use super::chart::{colour, plot_err};
+use super::load::{label, modelled};
 use anyhow::{Result, anyhow};
 use gilwall_core::load::LoadPoint;
 use gilwall_core::report::Report;
+use gilwall_core::report::ReportRuntime;
 use plotters::prelude::*;
 
 /// Draws the load points of every report on one SVG chart.
@@ -50,7 +52,10 @@ impl Exporter for LoadChart {
             .map(|p| {
                 format!(
                     "{} at {} req/s ({} of {} failed)",
-                    p.strategy, p.rate_rps, p.errors, p.sent
+                    label(p),
+                    p.rate_rps,
+                    p.errors,
+                    p.sent
                 )
             })
             .collect();
@@ -97,25 +102,23 @@ impl Exporter for LoadChart {
                 })
                 .draw()
                 .map_err(plot_err)?;
-            let mut strategies: Vec<&str> = Vec::new();
+            // Series by label, so the Python app's `asyncio (python)` is a line of its own
+            // beside gilwall's `async`, in the colour of the strategy that models it.
+            let mut strategies: Vec<(String, &LoadPoint)> = Vec::new();
             for p in &all {
-                if !strategies.contains(&p.strategy.as_str()) {
-                    strategies.push(&p.strategy);
+                if !strategies.iter().any(|(l, _)| *l == label(p)) {
+                    strategies.push((label(p), p));
                 }
             }
-            for name in strategies {
-                let c = colour(name);
-                let mut mine: Vec<&LoadPoint> = drawn
-                    .iter()
-                    .copied()
-                    .filter(|p| p.strategy == name)
-                    .collect();
+            let mut capacities: Vec<f64> = Vec::new();
+            for (name, first) in strategies {
+                let c = colour(modelled(first));
+                // The Python app's measured points are triangles, gilwall's circles.
+                let python = first.runtime == Some(ReportRuntime::Python);
+                let mut mine: Vec<&LoadPoint> =
+                    drawn.iter().copied().filter(|p| label(p) == name).collect();
                 mine.sort_by(|a, b| a.rate_rps.total_cmp(&b.rate_rps));
-                if let Some(cap) = all
-                    .iter()
-                    .find(|p| p.strategy == name)
-                    .and_then(|p| p.capacity_rps)
-                {
+                if let Some(cap) = first.capacity_rps {
                     chart
                         .draw_series(DashedLineSeries::new(
                             [(cap, lo), (cap, hi)],
@@ -124,10 +127,14 @@ impl Exporter for LoadChart {
                             c.mix(0.6).stroke_width(2),
                         ))
                         .map_err(plot_err)?;
+                    // Strategies with the same capacity (gilwall's and Python's twins) share
+                    // its line; their labels stack down it instead of over each other.
+                    let above = capacities.iter().filter(|&&c| c == cap).count();
+                    capacities.push(cap);
                     chart
                         .draw_series([Text::new(
                             format!("{name}: capacity {cap:.0}/s"),
-                            (cap, hi / 1.3),
+                            (cap, hi / 1.3f64.powi(1 + above as i32)),
                             ("sans-serif", 15).into_font().color(&c),
                         )])
                         .map_err(plot_err)?;
@@ -148,9 +155,7 @@ impl Exporter for LoadChart {
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3))
                     });
-                chart
-                    .draw_series(p99.iter().map(|&xy| Circle::new(xy, 5, c.filled())))
-                    .map_err(plot_err)?;
+                marks(&mut chart, &p99, 5, c, python)?;
                 chart
                     .draw_series(LineSeries::new(p50.clone(), c.stroke_width(1)))
                     .map_err(plot_err)?
@@ -158,9 +163,7 @@ impl Exporter for LoadChart {
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(1))
                     });
-                chart
-                    .draw_series(p50.iter().map(|&xy| Circle::new(xy, 3, c.filled())))
-                    .map_err(plot_err)?;
+                marks(&mut chart, &p50, 3, c, python)?;
                 for model in [
                     at(&|p| p.model_latency_ms.p99),
                     at(&|p| p.model_latency_ms.p50),
@@ -192,6 +195,36 @@ impl Exporter for LoadChart {
         }
         Ok(svg.into_bytes())
     }
+}
+
+/// The measured points of one series: circles, or triangles for the Python app's.
+fn marks<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<
+            plotters::coord::types::RangedCoordf64,
+            plotters::coord::combinators::LogCoord<f64>,
+        >,
+    >,
+    at: &[(f64, f64)],
+    size: i32,
+    c: RGBColor,
+    python: bool,
+) -> Result<()> {
+    if python {
+        chart
+            .draw_series(
+                at.iter()
+                    .map(|&xy| TriangleMarker::new(xy, size + 2, c.filled())),
+            )
+            .map_err(plot_err)?;
+    } else {
+        chart
+            .draw_series(at.iter().map(|&xy| Circle::new(xy, size, c.filled())))
+            .map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -232,6 +265,9 @@ mod tests {
             send_late_p99_ms: 0.1,
             cpu_measured_ms: None,
             error_sample: None,
+            runtime: None,
+            modelled_as: None,
+            gil_enabled: None,
         };
         let mut r = Report::new(
             gilwall_core::report::ReportRuntime::Native,

@@ -10,7 +10,13 @@
 //! into HDR histograms; the generator's own lateness (actual − intended send) is reported so a
 //! run limited by the generator says so. Between rates every outstanding request is awaited.
 //!
-//! Core's model sees the same arrivals ([`app_model_latency`]) at the CPU the app measured.
+//! Core's model sees the same arrivals ([`app_model_latency`]) at the CPU the app measured,
+//! served as each app serves (core's `serving`).
+//!
+//! With [`LoadOptions::python`], the Python app ([`python`]) is driven the same way after
+//! gilwall's, each of its strategies in turn, into the same report.
+
+pub mod python;
 
 use crate::app::child::{AppChild, ChildRequest};
 use crate::app::{AppConfig, default_workers};
@@ -21,7 +27,7 @@ use gilwall_core::load::{
     Arrivals, LoadPoint, Percentiles, app_schedule, arrival_times, capacity_rps,
 };
 use gilwall_core::report::{Report, ReportRuntime};
-use gilwall_core::serving::{app_model, app_model_latency};
+use gilwall_core::serving::{AppModel, app_model, app_model_latency};
 use gilwall_core::{Kernel, StrategyId};
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
@@ -75,6 +81,8 @@ pub struct LoadOptions {
     pub seed: u64,
     /// The report's title.
     pub title: Option<String>,
+    /// Also drive the Python app, each of these strategies in turn after gilwall's.
+    pub python: Option<python::PythonLoad>,
 }
 
 /// Why a load run cannot start, in words that name no flag (the CLI maps them).
@@ -82,7 +90,7 @@ pub struct LoadOptions {
 pub enum LoadError {
     /// `auto` rates with nothing to bound the capacity.
     #[error("automatic rates need a capacity, and {0} has none without CPU work; give the rates")]
-    NoCapacity(StrategyId),
+    NoCapacity(String),
     /// A step would send more requests than one schedule holds.
     #[error(
         "{rate} req/s for {seconds} s is {requests} requests, more than the {max} one step may send"
@@ -100,22 +108,46 @@ pub enum LoadError {
     /// An app elsewhere is one strategy; the model needs to know which.
     #[error("an app at a URL is one strategy (the model's); name exactly one")]
     OneStrategyAtUrl,
+    /// The Python app runs the article's loop, not core's other kernels.
+    #[error("the Python app runs the article's loop (the sqrt kernel) only, not {0}")]
+    PythonKernel(Kernel),
+    /// Nothing to drive.
+    #[error("no strategy to drive: name a gilwall strategy or a Python one")]
+    Nothing,
 }
 
 impl LoadOptions {
     /// The rates offered to `strategy`.
     pub fn rates_for(&self, strategy: StrategyId, cores: u32) -> Result<Vec<f64>, LoadError> {
+        let pool = self.workers.unwrap_or(default_workers(strategy, cores));
+        self.rates_of(
+            &strategy.to_string(),
+            app_schedule(strategy, pool, cores),
+            cores,
+        )
+    }
+
+    /// The rates offered to a Python app; its GIL is assumed on unless it runs free-threaded.
+    pub fn rates_for_python(&self, app: python::PyApp, cores: u32) -> Result<Vec<f64>, LoadError> {
+        let gil = self
+            .python
+            .as_ref()
+            .is_none_or(|p| p.free_threaded.is_none());
+        let pool = self.workers.or(app.default_pool(cores)).unwrap_or(1);
+        self.rates_of(app.as_str(), app.schedule(gil, pool), cores)
+    }
+
+    fn rates_of(
+        &self,
+        name: &str,
+        schedule: gilwall_core::strategy::Schedule,
+        cores: u32,
+    ) -> Result<Vec<f64>, LoadError> {
         let rates = match &self.rates {
             Rates::List(r) => r.clone(),
             Rates::Auto => {
-                let pool = self.workers.unwrap_or(default_workers(strategy, cores));
-                let cap = capacity_rps(
-                    app_schedule(strategy, pool, cores),
-                    self.io_ms,
-                    self.cpu_ms,
-                    cores,
-                )
-                .ok_or(LoadError::NoCapacity(strategy))?;
+                let cap = capacity_rps(schedule, self.io_ms, self.cpu_ms, cores)
+                    .ok_or_else(|| LoadError::NoCapacity(name.to_string()))?;
                 // Whole requests per second read better in a table, and lose nothing here.
                 AUTO_FRACTIONS
                     .iter()
@@ -164,6 +196,13 @@ pub fn run(
     if options.app_url.is_some() && options.strategies.len() != 1 {
         return Err(LoadError::OneStrategyAtUrl.into());
     }
+    let py_apps = options.python.as_ref().map_or(&[][..], |p| &p.apps[..]);
+    if options.strategies.is_empty() && py_apps.is_empty() {
+        return Err(LoadError::Nothing.into());
+    }
+    if !py_apps.is_empty() && options.kernel != Kernel::Sqrt {
+        return Err(LoadError::PythonKernel(options.kernel).into());
+    }
     let cores = machine::cores();
     // Check every strategy's rates before anything starts.
     let plans = options
@@ -171,6 +210,15 @@ pub fn run(
         .iter()
         .map(|&s| Ok((s, options.rates_for(s, cores)?)))
         .collect::<Result<Vec<_>, LoadError>>()?;
+    let py_plans = py_apps
+        .iter()
+        .map(|&a| Ok((a, options.rates_for_python(a, cores)?)))
+        .collect::<Result<Vec<_>, LoadError>>()?;
+    // Made (or found) before any server starts: the first time, pip takes a while.
+    let py_env = match &options.python {
+        Some(p) if !py_plans.is_empty() => Some(p.environment()?),
+        _ => None,
+    };
     machine::raise_open_files_limit();
     let features = match options.app_url {
         Some(_) => None,
@@ -236,7 +284,76 @@ pub fn run(
             let label = format!("{strategy} {rate} req/s");
             progress.set_message(label.clone());
             let tally = runtime.block_on(step(&client, &base, &times, warm_ms, progress, &label));
-            let point = load_point(options, &config, cores, rate, &times, warm_ms, &tally);
+            let schedule = app_schedule(config.strategy, config.workers, cores);
+            let point = load_point(
+                options,
+                (
+                    &config.strategy.to_string(),
+                    config.pool(),
+                    schedule,
+                    // How the app serves, not only its executors: see core's `serving`.
+                    app_model(config.strategy, config.workers, cores),
+                ),
+                cores,
+                (rate, &times, warm_ms),
+                &tally,
+            );
+            report.load_points.push(point);
+            on_point(&report)?;
+        }
+        drop(app);
+    }
+    for (py, rates) in py_plans {
+        // The environment is made above whenever there are Python plans.
+        let env = py_env
+            .as_ref()
+            .expect("a Python environment for Python plans");
+        let feature_url = match &features {
+            Some(f) => f.url().to_string(),
+            None => unreachable!("--url drives no Python app, so the feature server is ours"),
+        };
+        let app = python::PythonApp::start(
+            env,
+            &python::AppArgs {
+                app: py,
+                feature_url,
+                io_ms: options.io_ms,
+                cpu_ms: options.cpu_ms,
+                workers: options.workers,
+                max_in_flight: options.max_in_flight,
+            },
+        )?;
+        let gil = app.hello.gil_enabled;
+        report.machine.interpreter = Some(app.hello.interpreter.clone());
+        let pool = app.hello.workers;
+        let schedule = py.schedule(gil, pool.unwrap_or(1));
+        let serving = py.serving(gil, pool.unwrap_or(1), cores);
+        for rate in rates {
+            let seed = options.seed.wrapping_add(step_no);
+            step_no += 1;
+            let warm_ms = options.warmup_s * 1000.0;
+            let times = arrival_times(
+                options.arrivals,
+                rate,
+                warm_ms + options.duration_s * 1000.0,
+                seed,
+            );
+            progress.set_length(times.len() as u64);
+            progress.set_position(0);
+            let label = format!("python {py} {rate} req/s");
+            progress.set_message(label.clone());
+            let base = app.hello.listening.clone();
+            let tally = runtime.block_on(step(&client, &base, &times, warm_ms, progress, &label));
+            let mut point = load_point(
+                options,
+                (py.as_str(), pool, schedule, serving),
+                cores,
+                (rate, &times, warm_ms),
+                &tally,
+            );
+            point.runtime = Some(ReportRuntime::Python);
+            point.modelled_as = Some(py.modelled_as(gil).to_string());
+            point.gil_enabled = Some(gil);
             report.load_points.push(point);
             on_point(&report)?;
         }
@@ -431,21 +548,22 @@ async fn ask(client: &reqwest::Client, url: &str) -> Answer {
     }
 }
 
+/// One step's point: `(name, pool, schedule, serving)` is the app (its executors, for the
+/// capacity, and how it serves, for the model), `(rate, times, warm_ms)` the step.
 fn load_point(
     options: &LoadOptions,
-    config: &AppConfig,
+    (name, pool, schedule, serving): (
+        &str,
+        Option<u32>,
+        gilwall_core::strategy::Schedule,
+        AppModel,
+    ),
     cores: u32,
-    rate: f64,
-    times: &[f64],
-    warm_ms: f64,
+    (rate, times, warm_ms): (f64, &[f64], f64),
     t: &Tally,
 ) -> LoadPoint {
-    let pool = config.pool();
-    let schedule = app_schedule(config.strategy, config.workers, cores);
     let cpu_measured_ms = (t.cpu_n > 0).then(|| t.cpu_sum_ms / t.cpu_n as f64);
     let model_cpu_ms = cpu_measured_ms.unwrap_or(options.cpu_ms);
-    // How the app serves, not only its executors: see core's `serving`.
-    let serving = app_model(config.strategy, config.workers, cores);
     let model = app_model_latency(times, warm_ms, options.io_ms, model_cpu_ms, serving)
         .unwrap_or(gilwall_core::load::ModelLatency { p50: 0.0, p99: 0.0 });
     let span_s = (t.last_done_ms - t.first_intended_ms) / 1000.0;
@@ -462,7 +580,7 @@ fn load_point(
         max: ms(t.latency.max()),
     });
     LoadPoint {
-        strategy: config.strategy.to_string(),
+        strategy: name.to_string(),
         workers: pool,
         arrivals: options.arrivals,
         rate_rps: rate,
@@ -490,5 +608,8 @@ fn load_point(
             .error_sample
             .as_ref()
             .map(|e| e.chars().take(300).collect()),
+        runtime: None,
+        modelled_as: None,
+        gil_enabled: None,
     }
 }

@@ -18,6 +18,10 @@ use std::process::{Command, Output};
 /// The companion script, `python/gilwall_python.py` in the source tree.
 pub const SCRIPT: &str = include_str!("../../../python/gilwall_python.py");
 
+/// The Python app (`gilwall load --python`), `python/gilwall_app.py` in the source tree. It
+/// imports the companion script for its kernel and calibration, so both are written side by side.
+pub const APP_SCRIPT: &str = include_str!("../../../python/gilwall_app.py");
+
 /// Its pinned dependencies, `python/requirements.txt` in the source tree.
 pub const REQUIREMENTS: &str = include_str!("../../../python/requirements.txt");
 
@@ -34,6 +38,8 @@ pub struct PythonEnv {
     pub python: PathBuf,
     /// The companion script, written into the environment.
     pub script: PathBuf,
+    /// The Python app, written beside it.
+    pub app: PathBuf,
 }
 
 /// The interpreter inside the environment at `dir`.
@@ -107,7 +113,13 @@ pub fn ensure(base_python: &OsStr, dir: &Path) -> Result<PythonEnv> {
     // Rewritten on every run (it is small), so the environment always runs this gilwall's script.
     std::fs::write(&script, SCRIPT)
         .with_context(|| format!("cannot write {}", script.display()))?;
-    Ok(PythonEnv { python, script })
+    let app = dir.join("gilwall_app.py");
+    std::fs::write(&app, APP_SCRIPT).with_context(|| format!("cannot write {}", app.display()))?;
+    Ok(PythonEnv {
+        python,
+        script,
+        app,
+    })
 }
 
 /// Installs `requirements` (pinned lines, as a requirements file) into the environment `env` at
