@@ -135,7 +135,7 @@ async fn run_load(
         Kernel::Features => payload::generate(1, payload_bytes as usize),
         Kernel::Sqrt => Vec::new(),
     };
-    let cal = calibrate_page(spec.kernel, &body).await?;
+    let cal = calibrate_page(spec.kernel, &body, spec.cpu_ms > 0.0).await?;
     let iterations = cal.iterations_for(spec.cpu_ms);
     let strategies = spec.strategies();
     let pool = spec.pool(cores);

@@ -146,7 +146,14 @@ impl From<String> for PageError {
 /// warmed up first, as every worker is, then timed in runs as long as a task's CPU
 /// ([`CALIBRATION_SAMPLE_MS`]): measured in Chromium, short runs on the page could promise up
 /// to twice the work per ms that its tasks, each one long call, then got.
-pub async fn calibrate_page(kernel: Kernel, body: &[u8]) -> Result<Calibration, String> {
+///
+/// With no CPU work asked (`cpu` false: the article's step 2) there is nothing to size, and a
+/// short calibration is enough for the report's figure: the sweep starts at once.
+pub async fn calibrate_page(kernel: Kernel, body: &[u8], cpu: bool) -> Result<Calibration, String> {
+    if !cpu {
+        return calibrate_with_samples(kernel, body, &PerfClock, 20.0, 5.0)
+            .map_err(|e| format!("calibrating the {kernel} kernel: {e}"));
+    }
     browser::warm_up(&[kernel], body, WARM_UP_CAP_MS)
         .await
         .map_err(|e| format!("warming up the {kernel} kernel: {e}"))?;
@@ -174,7 +181,9 @@ async fn run_sweep(
         Kernel::Features => payload::generate(1, spec.payload_bytes() as usize),
         Kernel::Sqrt => Vec::new(),
     };
-    let cal = calibrate_page(spec.kernel, &body).await?;
+    // CPU work unless every task asks for 0 ms of it.
+    let cpu = spec.cpu().map_or(true, |c| c.ms(spec.io_ms) != Some(0.0));
+    let cal = calibrate_page(spec.kernel, &body, cpu).await?;
     let plan = Plan::new(spec, Runtime::Browser, &cal, cores, &base)?;
     // Start (and warm up) every worker the sweep will need before anything is timed, so that
     // no point pays for another's start-up.
