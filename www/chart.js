@@ -6,14 +6,16 @@ const SVG = 'http://www.w3.org/2000/svg';
 const W = 960, H = 540;
 const M = { left: 118, right: 24, top: 22, bottom: 74 };
 
-function el(name, attrs, parent) {
+/** An SVG element `name` with `attrs`, appended to `parent` if given (shared by every chart). */
+export function el(name, attrs, parent) {
   const node = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (parent) parent.appendChild(node);
   return node;
 }
 
-function text(parent, x, y, content, attrs = {}) {
+/** A text element at (x, y) holding `content`. */
+export function text(parent, x, y, content, attrs = {}) {
   const t = el('text', { x, y, ...attrs }, parent);
   t.textContent = content;
   return t;

@@ -4,24 +4,10 @@
 // vertical line. Only complete steps (every request answered) are drawn: a step with failures
 // is in the table, never a point on the chart. Hand-drawn SVG, like chart.js.
 
-import { formatMs } from './chart.js';
+import { el, formatMs, text } from './chart.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const W = 960, H = 540;
 const M = { left: 118, right: 24, top: 22, bottom: 74 };
-
-function el(name, attrs, parent) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-function text(parent, x, y, content, attrs = {}) {
-  const t = el('text', { x, y, ...attrs }, parent);
-  t.textContent = content;
-  return t;
-}
 
 /** A step whose every measured request was answered (core's `LoadPoint::complete`). */
 export function completeStep(p) {

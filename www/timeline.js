@@ -4,9 +4,8 @@
 // chart, from the point's `timeline` in the report (core's format). The wall is a staircase of
 // cpu on one lane; past the wall the cpu bars stand side by side on as many lanes as cores.
 
-import { formatMs, niceTicks } from './chart.js';
+import { el, formatMs, niceTicks, text } from './chart.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const W = 1400;
 const M = { left: 178, right: 24, top: 62, bottom: 12 };
 const ROW = 24, ROW_GAP = 4, LANE_GAP = 12;
@@ -21,19 +20,6 @@ export const KINDS = [
   { id: 'copy', colour: '#7c3aed', label: 'copy (between heaps)' },
 ];
 const COLOUR = Object.fromEntries(KINDS.map((k) => [k.id, k.colour]));
-
-function el(name, attrs, parent) {
-  const node = document.createElementNS(SVG, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-function text(parent, x, y, content, attrs = {}) {
-  const t = el('text', { x, y, ...attrs }, parent);
-  t.textContent = content;
-  return t;
-}
 
 /**
  * Each lane's rows: tasks packed so that tasks whose stretches on the lane overlap get rows of

@@ -168,6 +168,21 @@ pub async fn warm_up(kernels: &[Kernel], body: &[u8], cap_ms: f64) -> Result<(),
     Ok(())
 }
 
+/// A config object from JavaScript as JSON text, or `None` for `undefined` or `null` (every
+/// default); `what` names it in the error ("the load config").
+pub fn config_json(config: &JsValue, what: &str) -> Result<Option<String>, JsError> {
+    if config.is_undefined() || config.is_null() {
+        return Ok(None);
+    }
+    let text = js_sys::JSON::stringify(config).map_err(|e| {
+        JsError::new(&format!(
+            "{what} cannot be read as JSON: {}",
+            error_text(&e)
+        ))
+    })?;
+    Ok(Some(String::from(text)))
+}
+
 /// Logical cores the browser reports (`navigator.hardwareConcurrency`), at least 1.
 pub fn cores() -> u32 {
     NAVIGATOR

@@ -18,7 +18,7 @@
 //! that names the field), `run(onEvent)` resolves to the report, `stop()` ends it after the
 //! step under way.
 
-use crate::browser::{self, PerfClock, WebFetcher, error_text, fetch_bytes, to_js};
+use crate::browser::{self, PerfClock, WebFetcher, fetch_bytes, to_js};
 use crate::pool::{Crew, Pool};
 use crate::strategy::uses_pool;
 use crate::sweep::calibrate_page;
@@ -58,16 +58,9 @@ impl Load {
     /// `async-workers` at fractions of each one's capacity).
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Load, JsError> {
-        let spec = if config.is_undefined() || config.is_null() {
-            LoadSpec::default()
-        } else {
-            let text = js_sys::JSON::stringify(&config).map_err(|e| {
-                JsError::new(&format!(
-                    "the load config cannot be read as JSON: {}",
-                    error_text(&e)
-                ))
-            })?;
-            LoadSpec::from_json(&String::from(text)).map_err(|e| JsError::new(&e.message))?
+        let spec = match browser::config_json(&config, "the load config")? {
+            None => LoadSpec::default(),
+            Some(text) => LoadSpec::from_json(&text).map_err(|e| JsError::new(&e.message))?,
         };
         spec.check(browser::cores())
             .map_err(|e| JsError::new(&e.message))?;

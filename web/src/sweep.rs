@@ -48,16 +48,9 @@ impl Sweep {
     /// default.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Sweep, JsError> {
-        let spec = if config.is_undefined() || config.is_null() {
-            SweepSpec::default()
-        } else {
-            let text = js_sys::JSON::stringify(&config).map_err(|e| {
-                JsError::new(&format!(
-                    "the config cannot be read as JSON: {}",
-                    error_text(&e)
-                ))
-            })?;
-            SweepSpec::from_json(&String::from(text)).map_err(|e| JsError::new(&e.message))?
+        let spec = match browser::config_json(&config, "the config")? {
+            None => SweepSpec::default(),
+            Some(text) => SweepSpec::from_json(&text).map_err(|e| JsError::new(&e.message))?,
         };
         let spec = with_default_strategies(spec);
         spec.check(Runtime::Browser)

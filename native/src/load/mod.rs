@@ -270,20 +270,15 @@ pub fn run(
             (None, None) => unreachable!("an app is started when no URL is given"),
         };
         for rate in rates {
-            let seed = options.seed.wrapping_add(step_no);
-            step_no += 1;
-            let warm_ms = options.warmup_s * 1000.0;
-            let times = arrival_times(
-                options.arrivals,
-                rate,
-                warm_ms + options.duration_s * 1000.0,
-                seed,
-            );
-            progress.set_length(times.len() as u64);
-            progress.set_position(0);
             let label = format!("{strategy} {rate} req/s");
-            progress.set_message(label.clone());
-            let tally = runtime.block_on(step(&client, &base, &times, warm_ms, progress, &label));
+            let (times, warm_ms, tally) = runtime.block_on(timed_step(
+                &client,
+                &base,
+                options,
+                (rate, &mut step_no),
+                progress,
+                &label,
+            ));
             let schedule = app_schedule(config.strategy, config.workers, cores);
             let point = load_point(
                 options,
@@ -329,21 +324,15 @@ pub fn run(
         let schedule = py.schedule(gil, pool.unwrap_or(1));
         let serving = py.serving(gil, pool.unwrap_or(1), cores);
         for rate in rates {
-            let seed = options.seed.wrapping_add(step_no);
-            step_no += 1;
-            let warm_ms = options.warmup_s * 1000.0;
-            let times = arrival_times(
-                options.arrivals,
-                rate,
-                warm_ms + options.duration_s * 1000.0,
-                seed,
-            );
-            progress.set_length(times.len() as u64);
-            progress.set_position(0);
             let label = format!("python {py} {rate} req/s");
-            progress.set_message(label.clone());
-            let base = app.hello.listening.clone();
-            let tally = runtime.block_on(step(&client, &base, &times, warm_ms, progress, &label));
+            let (times, warm_ms, tally) = runtime.block_on(timed_step(
+                &client,
+                &app.hello.listening,
+                options,
+                (rate, &mut step_no),
+                progress,
+                &label,
+            ));
             let mut point = load_point(
                 options,
                 (py.as_str(), pool, schedule, serving),
@@ -423,6 +412,33 @@ enum Answer {
     Ok { cpu_ms: Option<f64> },
     Rejected,
     Failed(String),
+}
+
+/// One step at `rate` against the app at `base`: the step's arrivals (seeded by its number,
+/// which it advances, so no two steps of a run share them), a warm-up, then `--duration-s`
+/// measured. Returns the arrival times, the warm-up in ms and what came back.
+async fn timed_step(
+    client: &reqwest::Client,
+    base: &str,
+    options: &LoadOptions,
+    (rate, step_no): (f64, &mut u64),
+    progress: &ProgressBar,
+    label: &str,
+) -> (Vec<f64>, f64, Tally) {
+    let seed = options.seed.wrapping_add(*step_no);
+    *step_no += 1;
+    let warm_ms = options.warmup_s * 1000.0;
+    let times = arrival_times(
+        options.arrivals,
+        rate,
+        warm_ms + options.duration_s * 1000.0,
+        seed,
+    );
+    progress.set_length(times.len() as u64);
+    progress.set_position(0);
+    progress.set_message(label.to_string());
+    let tally = step(client, base, &times, warm_ms, progress, label).await;
+    (times, warm_ms, tally)
 }
 
 /// Offers `times` (ms from the step's start) to the app at `base`, counting the requests at or
