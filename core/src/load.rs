@@ -339,7 +339,20 @@ pub fn model_latency(
     schedule: Schedule,
     cores: u32,
 ) -> Option<ModelLatency> {
-    let all = simulate_open(arrivals, io, cpu, schedule, cores);
+    measured_percentiles(
+        arrivals,
+        from_ms,
+        simulate_open(arrivals, io, cpu, schedule, cores),
+    )
+}
+
+/// p50 and p99 of the modelled latencies `all` (one per arrival) of the requests whose
+/// intended time is at or after `from_ms`; `None` if there is none.
+pub(crate) fn measured_percentiles(
+    arrivals: &[f64],
+    from_ms: f64,
+    all: Vec<f64>,
+) -> Option<ModelLatency> {
     let mut measured: Vec<f64> = arrivals
         .iter()
         .zip(all)

@@ -21,7 +21,7 @@
 //! (2026-12-01), the schedule alone put `async`'s, `gil`'s and `processes`' median 20–40 %
 //! below what the app answered in; with these, 4–6 % below it (release build).
 
-use crate::load::{ModelLatency, UNBOUNDED, app_schedule, quantile, simulate_queue};
+use crate::load::{ModelLatency, UNBOUNDED, app_schedule, measured_percentiles, simulate_queue};
 use crate::payload::mix64;
 use crate::strategy::{Schedule, StrategyId};
 
@@ -135,24 +135,13 @@ pub fn app_model_latency(
     cpu: f64,
     model: AppModel,
 ) -> Option<ModelLatency> {
-    let all = simulate_app(arrivals, io, cpu, model);
-    let mut measured: Vec<f64> = arrivals
-        .iter()
-        .zip(all)
-        .filter(|(a, _)| **a >= from_ms)
-        .map(|(_, l)| l)
-        .collect();
-    measured.sort_by(f64::total_cmp);
-    Some(ModelLatency {
-        p50: quantile(&measured, 0.5)?,
-        p99: quantile(&measured, 0.99)?,
-    })
+    measured_percentiles(arrivals, from_ms, simulate_app(arrivals, io, cpu, model))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{Arrivals, arrival_times, simulate_open};
+    use crate::load::{Arrivals, arrival_times, quantile, simulate_open};
     use crate::model;
     use proptest::prelude::*;
 
