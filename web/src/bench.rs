@@ -10,6 +10,7 @@ use crate::browser::{self, PerfClock};
 use gilwall_core::Runtime;
 use gilwall_core::bench::{self, WarmUp};
 use gilwall_core::kernel::Kernel;
+use gilwall_core::task::Clock;
 use wasm_bindgen::prelude::*;
 
 /// Times `kernel` ("sqrt" or "features") for `repeats` samples of `iterations` each, after a
@@ -34,14 +35,11 @@ pub async fn kernel_timing(
     bench::check(iterations, repeats).map_err(|e| JsError::new(&e.to_string()))?;
     let clock = PerfClock;
     let body = bench::payload();
-    let mut warm = WarmUp::new(&clock);
-    while !warm
-        .round(kernel, &body, &clock)
-        .map_err(|e| JsError::new(&e.to_string()))?
-    {
-        browser::pause(5).await;
-    }
-    let warm_up_ms = warm.elapsed_ms(&clock);
+    let warm_start = clock.now_ms();
+    browser::warm_up(&[kernel], &body, WarmUp::CAP_MS)
+        .await
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    let warm_up_ms = clock.now_ms() - warm_start;
     let timing = bench::measure(
         Runtime::Browser,
         kernel,

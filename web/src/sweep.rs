@@ -11,7 +11,7 @@
 use crate::browser::{self, PerfClock, error_text, to_js};
 use crate::strategy;
 use crate::trace::RepeatClock;
-use gilwall_core::calibrate::{Calibration, calibrate_with_samples};
+use gilwall_core::calibrate::{Calibration, calibrate, calibrate_with_samples};
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
 use gilwall_core::report::{Report, ReportRuntime};
@@ -144,7 +144,7 @@ impl From<String> for PageError {
 /// short calibration is enough for the report's figure: the sweep starts at once.
 pub async fn calibrate_page(kernel: Kernel, body: &[u8], cpu: bool) -> Result<Calibration, String> {
     if !cpu {
-        return calibrate_with_samples(kernel, body, &PerfClock, 20.0, 5.0)
+        return calibrate(kernel, body, &PerfClock, 20.0)
             .map_err(|e| format!("calibrating the {kernel} kernel: {e}"));
     }
     browser::warm_up(&[kernel], body, WARM_UP_CAP_MS)
