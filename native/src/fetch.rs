@@ -1,6 +1,6 @@
 //! The native HTTP clients: an async [`Fetcher`] for the tokio strategies (the article's
-//! `aiohttp`) and a blocking one for serial, threads, gil and the worker processes (its
-//! `requests`).
+//! `aiohttp`: reqwest over HTTP/1.1, hyper's own connection API over HTTP/2) and a blocking one
+//! for serial, threads, gil and the worker processes (its `requests`).
 
 use gilwall_core::task::Fetcher;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,15 +11,14 @@ use std::time::Duration;
 /// user sets `--timeout-ms`.
 pub const DEFAULT_TIMEOUT_SLACK: Duration = Duration::from_secs(30);
 
-/// HTTP/2 connections an async strategy's [`AsyncFetcher`] opens (each reqwest client holds
-/// one). Several, on a server with a worker per core, were measured slower here (10 000 fetches
+/// HTTP/2 connections an async strategy's [`AsyncFetcher`] opens. Several, on a server with a worker per core, were measured slower here (10 000 fetches
 /// of 1 s: 1.48-1.60 s with four connections and two server threads, 1.31 s with one and one;
 /// BENCHMARKS.md): on two cores the client's one thread and the server's share them, and a
 /// second server thread takes the client's core. [`AsyncFetcher::with_connections`] keeps the
 /// choice open for a machine with more cores.
 pub const HTTP2_CONNECTIONS: usize = 1;
 
-/// Flow-control window of a whole HTTP/2 connection, bytes (reqwest's default is 5 MiB). With
+/// Flow-control window of a whole HTTP/2 connection, bytes (hyper's default is 5 MiB). With
 /// 100 000 answers in flight a small window makes the server send bodies in slivers as the
 /// client frees room, and h2 takes a flood of small DATA frames for an attack
 /// (`too_many_data_frames`); the window is only accounting, not memory.
@@ -31,16 +30,23 @@ pub const HTTP2_CONNECTION_WINDOW: u32 = 256 * 1024 * 1024;
 /// the server closes it (a load run idles between its rates; reqwest's own default is 90 s).
 pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The async client (reqwest on tokio), the article's `aiohttp`: over HTTP/1.1 one connection
-/// per concurrent request, kept alive; over HTTP/2 one or more connections, requests dealt
-/// out over them in turn.
+/// The async client, the article's `aiohttp`: over HTTP/1.1 reqwest on tokio, one connection
+/// per concurrent request, kept alive; over HTTP/2 hyper's own connection API
+/// ([`Http2Connections`]), one or more connections, requests dealt out over them in turn.
 #[derive(Debug, Clone)]
 pub struct AsyncFetcher {
-    clients: Arc<[reqwest::Client]>,
-    next: Arc<AtomicUsize>,
-    /// The last URL parsed: every task of a `/delay` point fetches the same one, and parsing it
-    /// is a good part of what a request costs the client.
-    parsed: Arc<Mutex<Option<(String, reqwest::Url)>>>,
+    how: Arc<How>,
+}
+
+#[derive(Debug)]
+enum How {
+    Http1 {
+        client: reqwest::Client,
+        /// The last URL parsed: every task of a `/delay` point fetches the same one, and
+        /// parsing it is a good part of what a request costs the client.
+        parsed: Mutex<Option<(String, reqwest::Url)>>,
+    },
+    Http2(Http2Connections),
 }
 
 impl AsyncFetcher {
@@ -62,61 +68,231 @@ impl AsyncFetcher {
         http2: bool,
         connections: usize,
     ) -> anyhow::Result<Self> {
-        let count = if http2 { connections.max(1) } else { 1 };
-        let clients = (0..count)
-            .map(|_| {
-                let mut builder = reqwest::Client::builder()
-                    .timeout(timeout)
-                    .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-                    .no_proxy();
-                if http2 {
-                    builder = builder
-                        .http2_prior_knowledge()
-                        .http2_initial_connection_window_size(HTTP2_CONNECTION_WINDOW);
-                }
-                builder
-                    .build()
-                    .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {}", describe(&e)))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(AsyncFetcher {
-            clients: clients.into(),
-            next: Arc::new(AtomicUsize::new(0)),
-            parsed: Arc::new(Mutex::new(None)),
-        })
+        let how = if http2 {
+            How::Http2(Http2Connections::new(timeout, connections))
+        } else {
+            let client = reqwest::Client::builder()
+                .timeout(timeout)
+                .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+                .no_proxy()
+                .build()
+                .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {}", describe(&e)))?;
+            How::Http1 {
+                client,
+                parsed: Mutex::new(None),
+            }
+        };
+        Ok(AsyncFetcher { how: Arc::new(how) })
     }
+}
 
-    /// `url` parsed, from the cache when it is the last one asked for.
-    fn url(&self, url: &str) -> Result<reqwest::Url, String> {
-        // Poisoning needs a panic while holding the lock, and nothing here panics.
-        let mut last = self.parsed.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((text, parsed)) = last.as_ref()
-            && text == url
-        {
-            return Ok(parsed.clone());
-        }
-        let parsed =
-            reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a valid URL: {e}"))?;
-        *last = Some((url.to_string(), parsed.clone()));
-        Ok(parsed)
+/// `url` parsed, from `cache` when it is the last one asked for.
+fn cached<T: Clone>(
+    cache: &Mutex<Option<(String, T)>>,
+    url: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, String> {
+    // Poisoning needs a panic while holding the lock, and nothing here panics.
+    let mut last = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((text, parsed)) = last.as_ref()
+        && text == url
+    {
+        return Ok(parsed.clone());
     }
+    let parsed = parse(url)?;
+    *last = Some((url.to_string(), parsed.clone()));
+    Ok(parsed)
 }
 
 impl Fetcher for AsyncFetcher {
     type Error = String;
 
     async fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
-        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len();
-        let resp = self.clients[turn]
-            .get(self.url(url)?)
-            .send()
+        match &*self.how {
+            How::Http2(connections) => connections.fetch(url).await,
+            How::Http1 { client, parsed } => {
+                let url = cached(parsed, url, |u| {
+                    reqwest::Url::parse(u).map_err(|e| format!("{u:?} is not a valid URL: {e}"))
+                })?;
+                let resp = client.get(url).send().await.map_err(|e| describe(&e))?;
+                let status = resp.status();
+                let body = resp.bytes().await.map_err(|e| describe(&e))?;
+                check_status(status, &body)?;
+                // Takes the buffer over without a copy when the body arrived in one piece.
+                Ok(body.into())
+            }
+        }
+    }
+}
+
+/// The HTTP/2 side of [`AsyncFetcher`]: hyper's own `client::conn::http2`, a `SendRequest`
+/// per connection cloned for each request, with none of a full client's layers. What the
+/// article's `aiohttp` does per request (a pool, redirects, cookies) gilwall's `/delay`
+/// fetches never use, and on reqwest those layers were most of the client's cost (its
+/// redirect layer re-parses every request's URL; hyper-util's pool checks a connection out and
+/// back in): measured in BENCHMARKS.md, "Scale, third pass".
+///
+/// Connections open on the first fetch that needs one (on the runtime that fetch runs on, which
+/// drives the connection's task), and again if the server closed one.
+#[derive(Debug)]
+pub struct Http2Connections {
+    timeout: Duration,
+    slots: Box<[Slot]>,
+    next: AtomicUsize,
+    /// The last URL parsed (every task of a point fetches the same one).
+    parsed: Mutex<Option<(String, Target)>>,
+}
+
+/// One connection, once open, and who it is to.
+#[derive(Debug, Default)]
+struct Slot {
+    open: Mutex<Option<(Authority, SendRequest)>>,
+    /// Held while the connection is being opened, so a thousand first fetches open one.
+    opening: tokio::sync::Mutex<()>,
+}
+
+type SendRequest = hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+
+/// Where a connection goes: host and port as the URL gave them.
+type Authority = Arc<str>;
+
+/// A URL parsed once for every request to it.
+#[derive(Debug, Clone)]
+struct Target {
+    uri: hyper::Uri,
+    authority: Authority,
+    host: Arc<str>,
+    port: u16,
+}
+
+impl Target {
+    fn parse(url: &str) -> Result<Target, String> {
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|e| format!("{url:?} is not a valid URL: {e}"))?;
+        if uri.scheme_str() != Some("http") {
+            return Err(format!(
+                "{url:?} is not an http:// URL: gilwall's HTTP/2 client speaks plain HTTP/2 \
+                 (h2c, no TLS)"
+            ));
+        }
+        let authority = uri
+            .authority()
+            .ok_or_else(|| format!("{url:?} names no host"))?;
+        // An IPv6 literal comes bracketed in a URL and bare to the resolver.
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        Ok(Target {
+            authority: authority.as_str().into(),
+            host: host.into(),
+            port: authority.port_u16().unwrap_or(80),
+            uri,
+        })
+    }
+}
+
+impl Http2Connections {
+    /// Requests that fail after `timeout`, dealt out over `connections` connections (at least
+    /// one).
+    pub fn new(timeout: Duration, connections: usize) -> Http2Connections {
+        Http2Connections {
+            timeout,
+            slots: (0..connections.max(1)).map(|_| Slot::default()).collect(),
+            next: AtomicUsize::new(0),
+            parsed: Mutex::new(None),
+        }
+    }
+
+    /// Fetches `url` over the next connection in turn: the body, checked for a success status.
+    pub async fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
+        let target = cached(&self.parsed, url, Target::parse)?;
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let exchange = async {
+            let mut sender = self.sender(&self.slots[turn], &target).await?;
+            let request = hyper::Request::get(target.uri.clone())
+                .body(http_body_util::Empty::new())
+                .map_err(|e| describe(&e))?;
+            let resp = sender
+                .send_request(request)
+                .await
+                .map_err(|e| describe(&e))?;
+            let status = resp.status();
+            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .map_err(|e| format!("reading the answer failed: {}", describe(&e)))?
+                .to_bytes();
+            check_status(status, &body)?;
+            Ok(Vec::from(body))
+        };
+        tokio::time::timeout(self.timeout, exchange)
             .await
-            .map_err(|e| describe(&e))?;
-        let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| describe(&e))?;
-        check_status(status, &body)?;
-        // Takes the buffer over without a copy when the body arrived in one piece.
-        Ok(body.into())
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "no answer within {} ms (--timeout-ms sets the limit)",
+                    self.timeout.as_millis()
+                ))
+            })
+    }
+
+    /// The slot's connection to `target`, opened if it is not (or no longer) open.
+    async fn sender(&self, slot: &Slot, target: &Target) -> Result<SendRequest, String> {
+        match slot.usable(target) {
+            Some(sender) => Ok(sender),
+            // Boxed: otherwise every request's future would carry room for a connect and a
+            // handshake, which only the first request on a connection needs.
+            None => Box::pin(self.reopen(slot, target)).await,
+        }
+    }
+
+    /// Opens the slot's connection to `target`, unless another fetch did while this one waited.
+    async fn reopen(&self, slot: &Slot, target: &Target) -> Result<SendRequest, String> {
+        let _opening = slot.opening.lock().await;
+        if let Some(sender) = slot.usable(target) {
+            return Ok(sender);
+        }
+        let sender = self.open(target).await?;
+        *slot.open.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((target.authority.clone(), sender.clone()));
+        Ok(sender)
+    }
+
+    /// A new connection to `target`, its task spawned on the current runtime.
+    async fn open(&self, target: &Target) -> Result<SendRequest, String> {
+        let at = format!("{}:{}", target.host, target.port);
+        let stream = tokio::net::TcpStream::connect((&*target.host, target.port))
+            .await
+            .map_err(|e| format!("cannot connect to {at}: {e}"))?;
+        // As reqwest does: a request is one small frame, sent at once.
+        stream
+            .set_nodelay(true)
+            .map_err(|e| format!("cannot set TCP_NODELAY on {at}: {e}"))?;
+        let (sender, connection) =
+            hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                .initial_connection_window_size(HTTP2_CONNECTION_WINDOW)
+                .handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| format!("HTTP/2 handshake with {at} failed: {}", describe(&e)))?;
+        // Ends when the server closes the connection or every `SendRequest` is gone; a
+        // connection error reaches each request in flight as its own error.
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+}
+
+impl Slot {
+    /// The open connection, if it goes to `target` and the server has not closed it.
+    fn usable(&self, target: &Target) -> Option<SendRequest> {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        match &*open {
+            Some((to, sender)) if *to == target.authority && !sender.is_closed() => {
+                Some(sender.clone())
+            }
+            _ => None,
+        }
     }
 }
 
