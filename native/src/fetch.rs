@@ -1,9 +1,9 @@
 //! The native HTTP clients: an async [`Fetcher`] for the tokio strategies (the article's
-//! `aiohttp`: reqwest over HTTP/1.1, hyper's own connection API over HTTP/2) and a blocking one
+//! `aiohttp`: reqwest over HTTP/1.1, the `h2` crate directly over HTTP/2) and a blocking one
 //! for serial, threads, gil and the worker processes (its `requests`).
 
 use gilwall_core::task::Fetcher;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ pub const DEFAULT_TIMEOUT_SLACK: Duration = Duration::from_secs(30);
 /// choice open for a machine with more cores.
 pub const HTTP2_CONNECTIONS: usize = 1;
 
-/// Flow-control window of a whole HTTP/2 connection, bytes (hyper's default is 5 MiB). With
+/// Flow-control window of a whole HTTP/2 connection, bytes (hyper's and reqwest's default is 5 MiB). With
 /// 100 000 answers in flight a small window makes the server send bodies in slivers as the
 /// client frees room, and h2 takes a flood of small DATA frames for an attack
 /// (`too_many_data_frames`); the window is only accounting, not memory.
@@ -31,7 +31,7 @@ pub const HTTP2_CONNECTION_WINDOW: u32 = 256 * 1024 * 1024;
 pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The async client, the article's `aiohttp`: over HTTP/1.1 reqwest on tokio, one connection
-/// per concurrent request, kept alive; over HTTP/2 hyper's own connection API
+/// per concurrent request, kept alive; over HTTP/2 the `h2` crate directly
 /// ([`Http2Connections`]), one or more connections, requests dealt out over them in turn.
 #[derive(Debug, Clone)]
 pub struct AsyncFetcher {
@@ -125,15 +125,18 @@ impl Fetcher for AsyncFetcher {
     }
 }
 
-/// The HTTP/2 side of [`AsyncFetcher`]: hyper's own `client::conn::http2`, a `SendRequest`
-/// per connection cloned for each request, with none of a full client's layers. What the
-/// article's `aiohttp` does per request (a pool, redirects, cookies) gilwall's `/delay`
-/// fetches never use, and on reqwest those layers were most of the client's cost (its
-/// redirect layer re-parses every request's URL; hyper-util's pool checks a connection out and
-/// back in): measured in BENCHMARKS.md, "Scale, third pass".
+/// The HTTP/2 side of [`AsyncFetcher`]: the `h2` crate, the HTTP/2 implementation under hyper
+/// and reqwest, used directly: an `h2::client::SendRequest` per connection, cloned for each
+/// request, whose response the fetch's own future polls. None of a full client's layers: what
+/// the article's `aiohttp` does per request (a pool, redirects, cookies) gilwall's `/delay`
+/// fetches never use, and on reqwest those layers were most of the client's cost (its redirect
+/// layer re-parses every request's URL; hyper-util's pool checks a connection out and back in).
+/// hyper's own `client::conn::http2` was tried first: it spawns a task per request to carry
+/// the answer back through a channel, 1.9 KB and ~15 000 instructions a request more than
+/// polling h2's response here (BENCHMARKS.md, "Scale, third pass").
 ///
 /// Connections open on the first fetch that needs one (on the runtime that fetch runs on, which
-/// drives the connection's task), and again if the server closed one.
+/// drives the connection's task), and again once the server has closed one.
 #[derive(Debug)]
 pub struct Http2Connections {
     timeout: Duration,
@@ -146,15 +149,27 @@ pub struct Http2Connections {
 /// One connection, once open, and who it is to.
 #[derive(Debug, Default)]
 struct Slot {
-    open: Mutex<Option<(Authority, SendRequest)>>,
+    open: Mutex<Option<Open>>,
     /// Held while the connection is being opened, so a thousand first fetches open one.
     opening: tokio::sync::Mutex<()>,
 }
 
-type SendRequest = hyper::client::conn::http2::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+/// An open connection: where it goes, its sender, and whether its task has ended.
+#[derive(Debug, Clone)]
+struct Open {
+    to: Authority,
+    sender: SendRequest,
+    closed: Arc<AtomicBool>,
+}
+
+type SendRequest = h2::client::SendRequest<bytes::Bytes>;
 
 /// Where a connection goes: host and port as the URL gave them.
 type Authority = Arc<str>;
+
+/// Flow-control window of each HTTP/2 stream, bytes: hyper's default (h2's own is 64 KiB),
+/// so a large features body arrives without waiting on window updates.
+const HTTP2_STREAM_WINDOW: u32 = 2 * 1024 * 1024;
 
 /// A URL parsed once for every request to it.
 #[derive(Debug, Clone)]
@@ -210,21 +225,30 @@ impl Http2Connections {
         let target = cached(&self.parsed, url, Target::parse)?;
         let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let exchange = async {
-            let mut sender = self.sender(&self.slots[turn], &target).await?;
+            let sender = self.sender(&self.slots[turn], &target).await?;
             let request = hyper::Request::get(target.uri.clone())
-                .body(http_body_util::Empty::new())
+                .body(())
                 .map_err(|e| describe(&e))?;
-            let resp = sender
-                .send_request(request)
+            // A fresh clone is ready at once unless the connection has failed.
+            let (answer, _) = sender
+                .ready()
                 .await
-                .map_err(|e| describe(&e))?;
-            let status = resp.status();
-            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .and_then(|mut s| s.send_request(request, true))
+                .map_err(|e| format!("sending the request failed: {}", describe(&e)))?;
+            let (head, mut body) = answer
                 .await
-                .map_err(|e| format!("reading the answer failed: {}", describe(&e)))?
-                .to_bytes();
-            check_status(status, &body)?;
-            Ok(Vec::from(body))
+                .map_err(|e| format!("no answer: {}", describe(&e)))?
+                .into_parts();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = body.data().await {
+                let chunk =
+                    chunk.map_err(|e| format!("reading the answer failed: {}", describe(&e)))?;
+                // Handing the window back is what lets the server send the next answers.
+                let _ = body.flow_control().release_capacity(chunk.len());
+                bytes.extend_from_slice(&chunk);
+            }
+            check_status(head.status, &bytes)?;
+            Ok(bytes)
         };
         tokio::time::timeout(self.timeout, exchange)
             .await
@@ -252,14 +276,14 @@ impl Http2Connections {
         if let Some(sender) = slot.usable(target) {
             return Ok(sender);
         }
-        let sender = self.open(target).await?;
-        *slot.open.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((target.authority.clone(), sender.clone()));
+        let open = self.open(target).await?;
+        let sender = open.sender.clone();
+        *slot.open.lock().unwrap_or_else(|p| p.into_inner()) = Some(open);
         Ok(sender)
     }
 
     /// A new connection to `target`, its task spawned on the current runtime.
-    async fn open(&self, target: &Target) -> Result<SendRequest, String> {
+    async fn open(&self, target: &Target) -> Result<Open, String> {
         let at = format!("{}:{}", target.host, target.port);
         let stream = tokio::net::TcpStream::connect((&*target.host, target.port))
             .await
@@ -268,28 +292,38 @@ impl Http2Connections {
         stream
             .set_nodelay(true)
             .map_err(|e| format!("cannot set TCP_NODELAY on {at}: {e}"))?;
-        let (sender, connection) =
-            hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
-                .initial_connection_window_size(HTTP2_CONNECTION_WINDOW)
-                .handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .map_err(|e| format!("HTTP/2 handshake with {at} failed: {}", describe(&e)))?;
-        // Ends when the server closes the connection or every `SendRequest` is gone; a
-        // connection error reaches each request in flight as its own error.
-        tokio::spawn(async move {
-            let _ = connection.await;
+        let (sender, connection) = h2::client::Builder::new()
+            .initial_connection_window_size(HTTP2_CONNECTION_WINDOW)
+            .initial_window_size(HTTP2_STREAM_WINDOW)
+            .enable_push(false)
+            .handshake(stream)
+            .await
+            .map_err(|e| format!("HTTP/2 handshake with {at} failed: {}", describe(&e)))?;
+        let closed = Arc::new(AtomicBool::new(false));
+        // Ends when the server closes the connection or the runtime stops; a connection error
+        // reaches each request in flight as its own error.
+        tokio::spawn({
+            let closed = closed.clone();
+            async move {
+                let _ = connection.await;
+                closed.store(true, Ordering::Relaxed);
+            }
         });
-        Ok(sender)
+        Ok(Open {
+            to: target.authority.clone(),
+            sender,
+            closed,
+        })
     }
 }
 
 impl Slot {
-    /// The open connection, if it goes to `target` and the server has not closed it.
+    /// A sender on the open connection, if it goes to `target` and has not closed.
     fn usable(&self, target: &Target) -> Option<SendRequest> {
         let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         match &*open {
-            Some((to, sender)) if *to == target.authority && !sender.is_closed() => {
-                Some(sender.clone())
+            Some(o) if o.to == target.authority && !o.closed.load(Ordering::Relaxed) => {
+                Some(o.sender.clone())
             }
             _ => None,
         }
