@@ -385,3 +385,62 @@ pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let fetcher = AsyncFetcher::with_http2(timeout, true).unwrap();
+        runtime.block_on(fetcher.fetch(url))
+    }
+
+    #[test]
+    fn an_http2_fetch_nobody_answers_says_the_connection_was_refused() {
+        // Bound and dropped: nothing listens on the port any more.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = fetch(
+            &format!("http://127.0.0.1:{port}/delay/0"),
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains(&format!("cannot connect to 127.0.0.1:{port}")) && err.contains("refused"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_http2_fetch_of_a_silent_server_times_out_naming_the_flag() {
+        // Accepts the connection (the kernel's backlog does) and never speaks.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/delay/0", listener.local_addr().unwrap());
+        let t0 = std::time::Instant::now();
+        let err = fetch(&url, Duration::from_millis(300)).unwrap_err();
+        assert!(
+            err.contains("no answer within 300 ms") && err.contains("--timeout-ms"),
+            "{err}"
+        );
+        assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+        drop(listener);
+    }
+
+    #[test]
+    fn an_http2_fetch_of_a_url_it_cannot_speak_says_so() {
+        let err = fetch("https://127.0.0.1:1/delay/0", Duration::from_secs(1)).unwrap_err();
+        assert!(err.contains("not an http:// URL"), "{err}");
+        let err = fetch("not a url", Duration::from_secs(1)).unwrap_err();
+        assert!(
+            err.contains("not a valid URL") || err.contains("not an http"),
+            "{err}"
+        );
+    }
+}

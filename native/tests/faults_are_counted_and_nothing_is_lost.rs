@@ -64,6 +64,47 @@ fn injected_faults_are_counted_at_about_their_rate() {
 }
 
 #[test]
+fn injected_faults_are_counted_over_http2_too() {
+    // The async strategies' HTTP/2 fetcher is h2 directly, not reqwest: a 500, a cut answer and
+    // truncated JSON must each fail the task, say why, and leave the other fetches on the
+    // connection (or a new one) alone.
+    let faults = Faults {
+        fail_rate: 0.2,
+        drop_rate: 0.1,
+        malformed_rate: 0.1,
+        jitter_ms: 0.0,
+    };
+    let bench = Bench::start(
+        None,
+        ServerConfig {
+            faults,
+            ..ServerConfig::default()
+        },
+    )
+    .unwrap();
+    let spec = SweepSpec {
+        http2: true,
+        ..io_only(&[StrategyId::Async, StrategyId::Multicore], 200, 1)
+    };
+    let report = bench
+        .run(&spec, &ProgressBar::hidden(), |_| Ok(()))
+        .unwrap();
+    for p in &report.points {
+        assert_eq!(p.transport, Some(gilwall_core::Transport::Http2));
+        // 200 fetches at a 40% fault rate: about 80 failures; ±30 is over four standard deviations.
+        assert!(
+            (50..=110).contains(&p.errors),
+            "{}: {} errors of 200 at a 40% fault rate: {:?}",
+            p.strategy,
+            p.errors,
+            p.error_sample
+        );
+        let sample = p.error_sample.as_deref().unwrap_or_default();
+        assert!(sample.contains("fetch"), "{}: {sample}", p.strategy);
+    }
+}
+
+#[test]
 fn a_point_where_every_fetch_failed_is_marked_and_the_sweep_goes_on() {
     let faults = Faults {
         fail_rate: 1.0,

@@ -20,7 +20,17 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     let fetcher =
         AsyncFetcher::with_connections(ctx.timeout, ctx.http2(), ctx.http2_connections())?;
     let specs = ctx.specs();
-    let outcomes = runtime.block_on(run_all_on_one_thread_traced(&fetcher, &clock, &specs));
+    // The schedule runs as a task of the runtime, not as `block_on`'s own future: tokio's
+    // current-thread scheduler wakes `block_on`'s future through the I/O driver (an eventfd
+    // write, a system call) even from its own thread, and that future is woken for every
+    // answer; a task woken on its own thread is only queued. Still the one thread.
+    let schedule = {
+        let clock = clock.clone();
+        async move { run_all_on_one_thread_traced(&fetcher, &clock, &specs).await }
+    };
+    let outcomes = runtime
+        .block_on(runtime.spawn(schedule))
+        .map_err(|e| anyhow::anyhow!("the async schedule failed: {e}"))?;
     Ok(PointRun {
         makespan_ms: clock.now_ms(),
         outcomes,
