@@ -24,10 +24,8 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
     // current-thread scheduler wakes `block_on`'s future through the I/O driver (an eventfd
     // write, a system call) even from its own thread, and that future is woken for every
     // answer; a task woken on its own thread is only queued. Still the one thread.
-    let schedule = {
-        let clock = clock.clone();
-        async move { run_all_on_one_thread_traced(&fetcher, &clock, &specs).await }
-    };
+    // The clock is `Copy`: the task takes its own, and the makespan below reads this one.
+    let schedule = async move { run_all_on_one_thread_traced(&fetcher, &clock, &specs).await };
     let outcomes = runtime
         .block_on(runtime.spawn(schedule))
         .map_err(|e| anyhow::anyhow!("the async schedule failed: {e}"))?;
