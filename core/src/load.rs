@@ -108,7 +108,10 @@ pub const UNBOUNDED: u32 = u32::MAX;
 /// - `processes`: `pool` processes, each an event loop with CPU inline (gunicorn `-w P` with
 ///   async workers): `pool` executors, every request admitted;
 /// - `multicore`, `async-rayon`: async I/O, CPU on one thread per core (Go's net/http;
-///   `run_in_executor` with a pool).
+///   `run_in_executor` with a pool);
+/// - the page's: `workers` a Web Worker per request at a time (`pool` slots and executors);
+///   `async-workers` and `wasm-threads` every request admitted (fetched on the main thread, on
+///   the driver worker's loop), CPU on `pool` Web Workers or pool threads.
 pub fn app_schedule(strategy: StrategyId, pool: u32, cores: u32) -> Schedule {
     let pool = pool.max(1);
     let cores = cores.max(1);
@@ -116,8 +119,10 @@ pub fn app_schedule(strategy: StrategyId, pool: u32, cores: u32) -> Schedule {
         StrategyId::Serial => (1, 1),
         StrategyId::Async => (UNBOUNDED, 1),
         StrategyId::Gil => (pool, 1),
-        StrategyId::Threads | StrategyId::Workers | StrategyId::WasmThreads => (pool, pool),
-        StrategyId::Processes | StrategyId::AsyncWorkers => (UNBOUNDED, pool),
+        StrategyId::Threads | StrategyId::Workers => (pool, pool),
+        StrategyId::Processes | StrategyId::AsyncWorkers | StrategyId::WasmThreads => {
+            (UNBOUNDED, pool)
+        }
         StrategyId::Multicore | StrategyId::AsyncRayon => (UNBOUNDED, cores),
     };
     Schedule {

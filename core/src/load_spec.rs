@@ -6,9 +6,12 @@
 //! with the set delay and then the CPU kernel, scheduled by a browser strategy — `async` (the
 //! main thread fetches and computes inline: the GIL-like runtime), `async-workers` (the main
 //! thread fetches, each request's CPU goes to a pool of Web Workers, one per core) or `workers`
-//! (the whole request runs in a worker, one request per worker at a time, like a thread pool).
-//! The model is the same open-arrival simulation as `gilwall load`'s ([`crate::load`]), over
-//! the very arrivals the page offered. A runtime only sends the requests and times them; the
+//! (the whole request runs in a worker, one request per worker at a time, like a thread pool)
+//! or `wasm-threads` (article step 5, free threads: a driver worker fetches each request on its
+//! own event loop and hands its kernel to rayon's pool of shared-memory wasm threads). The
+//! model is `gilwall load`'s ([`crate::serving`]: on one event loop a request also waits for
+//! the loop before its fetch), over the very arrivals the page offered, so native and page say
+//! the same thing for the same deployment. A runtime only sends the requests and times them; the
 //! percentiles, the model and the point are built here, once.
 //!
 //! Latency counts from each request's *intended* arrival time: in a page the generator shares
@@ -18,10 +21,10 @@
 
 use crate::kernel::Kernel;
 use crate::load::{
-    self, Arrivals, LoadPoint, ModelLatency, Percentiles, app_schedule, arrival_times,
-    capacity_rps, model_latency, quantile,
+    self, Arrivals, LoadPoint, ModelLatency, Percentiles, arrival_times, capacity_rps, quantile,
 };
-use crate::strategy::{Schedule, StrategyId};
+use crate::serving::{AppModel, app_model, app_model_latency};
+use crate::strategy::StrategyId;
 use crate::sweep::SpecError;
 use crate::sweep::spec::{MAX_BROWSER_WORKERS, MAX_TIMEOUT_MS, MAX_TITLE_CHARS};
 use crate::workload::{self, limits};
@@ -32,6 +35,7 @@ pub const PAGE_LOAD_STRATEGIES: &[StrategyId] = &[
     StrategyId::Async,
     StrategyId::AsyncWorkers,
     StrategyId::Workers,
+    StrategyId::WasmThreads,
 ];
 /// Highest rate the page offers, requests per second: its generator is a timer on the main
 /// thread, and Chromium sends at most 6 requests to one host at once over HTTP/1.1.
@@ -209,22 +213,22 @@ impl LoadSpec {
         self.workers.unwrap_or(cores).clamp(1, MAX_BROWSER_WORKERS)
     }
 
-    /// How `strategy` serves requests, for the model: `async` one executor and every request
-    /// admitted; `async-workers` the pool's executors, every request admitted (its fetches are
-    /// the main thread's); `workers` the pool as slots and executors (a worker takes one
-    /// request, fetch and CPU, at a time).
-    pub fn schedule(&self, strategy: StrategyId, cores: u32) -> Schedule {
-        app_schedule(strategy, self.pool(cores), cores)
+    /// How `strategy` serves requests, for the model ([`app_model`], as `gilwall load`'s):
+    /// `async` one executor, every request admitted, and the main thread also starts each
+    /// fetch, so a request waits for the kernel running when it arrives; `async-workers` and
+    /// `wasm-threads` the pool's executors, every request admitted, its fetch started at once
+    /// (the main thread's, the driver's loop: neither computes); `workers` the pool as slots
+    /// and executors (a worker takes one request, fetch and CPU, at a time).
+    pub fn model(&self, strategy: StrategyId, cores: u32) -> AppModel {
+        app_model(strategy, self.pool(cores), cores)
     }
 
     /// The model's capacity of `strategy`, requests per second.
     pub fn capacity(&self, strategy: StrategyId, cores: u32) -> Option<f64> {
-        capacity_rps(
-            self.schedule(strategy, cores),
-            self.io_ms,
-            self.cpu_ms,
-            cores,
-        )
+        // As `gilwall load` says it: the executors (at most the cores at once) ÷ cpu, or the
+        // slots ÷ (io + cpu).
+        let schedule = self.model(strategy, cores).schedule;
+        capacity_rps(schedule, self.io_ms, self.cpu_ms, cores)
     }
 
     /// The rates offered to `strategy`: `rates`, or `fractions` of its capacity (rounded to
@@ -471,9 +475,14 @@ pub fn point_of(
     let cpu: Vec<f64> = ok.iter().filter_map(|s| s.outcome.clone().ok()).collect();
     let cpu_measured_ms = (!cpu.is_empty()).then(|| cpu.iter().sum::<f64>() / cpu.len() as f64);
     let model_cpu_ms = cpu_measured_ms.unwrap_or(spec.cpu_ms);
-    let schedule = spec.schedule(strategy, cores);
-    let model = model_latency(arrivals, warm_ms, spec.io_ms, model_cpu_ms, schedule, cores)
-        .unwrap_or(ModelLatency { p50: 0.0, p99: 0.0 });
+    let model = app_model_latency(
+        arrivals,
+        warm_ms,
+        spec.io_ms,
+        model_cpu_ms,
+        spec.model(strategy, cores),
+    )
+    .unwrap_or(ModelLatency { p50: 0.0, p99: 0.0 });
     let first = measured
         .iter()
         .map(|s| s.intended_ms)
@@ -558,6 +567,41 @@ mod tests {
         // A worker holds its request from fetch to kernel: two of them, 450 ms each.
         let cap = s.capacity(StrategyId::Workers, 2).unwrap();
         assert!((cap - 2000.0 / 450.0).abs() < 1e-9, "{cap}");
+        // The driver fetches every request at once; its two pool threads compute.
+        let cap = s.capacity(StrategyId::WasmThreads, 2).unwrap();
+        assert!((cap - 2000.0 / 150.0).abs() < 1e-9, "{cap}");
+    }
+
+    #[test]
+    fn the_page_s_points_use_gilwall_load_s_serving_model() {
+        // Two requests 55 ms apart, io 50, CPU 20: on the main thread the second arrives during
+        // the first's kernel and its fetch waits for it (85 ms); with a pool it does not (70).
+        let spec = LoadSpec {
+            rates: vec![1.0],
+            warmup_s: 0.0,
+            duration_s: 1.0,
+            io_ms: 50.0,
+            cpu_ms: 20.0,
+            ..LoadSpec::default()
+        };
+        let arrivals = [0.0, 55.0];
+        let sent: Vec<Sent> = arrivals
+            .iter()
+            .map(|&a| Sent {
+                intended_ms: a,
+                sent_ms: a,
+                done_ms: a + 80.0,
+                outcome: Ok(20.0),
+            })
+            .collect();
+        let p99 = |s| {
+            point_of(&spec, s, 2, 1.0, &arrivals, &sent)
+                .model_latency_ms
+                .p99
+        };
+        assert!((p99(StrategyId::Async) - 85.0).abs() < 1e-9);
+        assert!((p99(StrategyId::AsyncWorkers) - 70.0).abs() < 1e-9);
+        assert!((p99(StrategyId::WasmThreads) - 70.0).abs() < 1e-9);
     }
 
     #[test]
@@ -624,6 +668,11 @@ mod tests {
                 "not one the page's load mode runs",
             ),
             (r#"{"strategies":["threads"]}"#, "strategies", "threads"),
+            (
+                r#"{"strategies":["multicore"]}"#,
+                "strategies",
+                "it has: async, async-workers, workers, wasm-threads",
+            ),
             (r#"{"rate":[1]}"#, "rate", "unknown load config field"),
             (
                 r#"{"rates":[1],"fractions":[0.5]}"#,

@@ -17,6 +17,16 @@
 //!   every switch interval, so every thread with CPU work to do advances a share of one core
 //!   (processor sharing), rather than one request computing to the end while the others wait.
 //!
+//! The page's strategies are served the same way ([`crate::load_spec`] models its points with
+//! [`app_model`] too, so `gilwall load` and the page say the same thing for the same
+//! deployment): its `async` is this module's `async` — the main thread starts each fetch and
+//! runs each kernel, so a request arriving during a kernel waits for it before its fetch;
+//! `async-workers` and `wasm-threads` start their fetches on an event loop that runs no CPU
+//! work (the page's main thread, the driver worker's loop) and hand each kernel to a pool that
+//! takes them first come, first served (the page's worker crew, rayon's queue), so nothing
+//! delays a fetch and the pool is one shared queue, as `async-rayon`'s, not `processes`'
+//! separate ones; `workers` holds a Web Worker per request from fetch to kernel (slots).
+//!
 //! Measured on 2 cores with io 50 ms and CPU 20 ms at half of each strategy's capacity
 //! (2026-12-01), the schedule alone put `async`'s, `gil`'s and `processes`' median 20–40 %
 //! below what the app answered in; with these, 4–6 % below it (release build).
@@ -62,7 +72,7 @@ pub fn app_model(strategy: StrategyId, pool: u32, cores: u32) -> AppModel {
             loop_starts_fetch: true,
         },
         // Each worker is `async` on a core of its own (at most `cores` run at once).
-        StrategyId::Processes | StrategyId::AsyncWorkers => AppModel {
+        StrategyId::Processes => AppModel {
             schedule: Schedule {
                 slots: UNBOUNDED,
                 cpu_executors: 1,
@@ -81,6 +91,10 @@ pub fn app_model(strategy: StrategyId, pool: u32, cores: u32) -> AppModel {
             queues: 1,
             loop_starts_fetch: false,
         },
+        // The rest queue once for their executors, and nothing delays a fetch: `threads` and
+        // the page's `workers` hold a thread or a Web Worker per request; `async-rayon` and the
+        // page's `async-workers` and `wasm-threads` start fetches on a loop that computes
+        // nothing and hand the kernels to one shared pool.
         _ => AppModel {
             schedule,
             cores,
@@ -201,8 +215,63 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_page_s_async_waits_for_its_loop_and_its_pools_do_not() {
+        // A at 0 computes from 50 to 70 on the main thread; B arrives at 55, during A's
+        // kernel, so under `async` its fetch starts at 70. The page's pooled strategies start
+        // B's fetch at 55 on a loop that computes nothing, even with one worker: B's kernel
+        // runs from 105 to 125 after A's ended at 70.
+        let a = app_model(StrategyId::Async, 2, 2);
+        assert_eq!(simulate_app(&[0.0, 55.0], 50.0, 20.0, a), [70.0, 85.0]);
+        for s in [StrategyId::AsyncWorkers, StrategyId::WasmThreads] {
+            let m = app_model(s, 1, 2);
+            assert_eq!((m.queues, m.loop_starts_fetch), (1, false), "{s}");
+            assert_eq!(
+                simulate_app(&[0.0, 55.0], 50.0, 20.0, m),
+                [70.0, 70.0],
+                "{s}"
+            );
+        }
+        // The driver fetches every request at once: wasm-threads' pool is its executors, not
+        // its slots, so its capacity is the pool's cores ÷ cpu, as async-workers'.
+        let w = app_model(StrategyId::WasmThreads, 2, 2).schedule;
+        assert_eq!((w.slots, w.cpu_executors), (UNBOUNDED, 2));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// In the page, every request at once is the sweep's own point: the load model of a
+        /// burst at zero ends at the makespan the sweep's model gives the same strategy.
+        #[test]
+        fn a_burst_at_zero_in_the_page_is_the_sweep_s_model(
+            n in 1u32..200, pool in 1u32..8, io in 0.0f64..500.0, cpu in 0.0f64..500.0,
+        ) {
+            let a = vec![0.0; n as usize];
+            for s in [StrategyId::Async, StrategyId::AsyncWorkers, StrategyId::WasmThreads, StrategyId::Workers] {
+                let l = simulate_app(&a, io, cpu, app_model(s, pool, 2));
+                let makespan = model::simulate(n, io, cpu, s.schedule(n, pool, 2), 2);
+                let last = l.iter().copied().fold(0.0, f64::max);
+                prop_assert!((last - makespan).abs() <= 1e-6 * (1.0 + makespan), "{s}: {last} vs {makespan}");
+            }
+        }
+
+        /// Handing the kernels to a pool of up to one worker per core never makes a request
+        /// later than keeping them on the main thread, whatever the arrivals.
+        #[test]
+        fn the_page_s_pools_never_answer_later_than_its_main_thread(
+            gaps in proptest::collection::vec(0.0f64..200.0, 1..120),
+            pool in 1u32..=2, io in 0.0f64..300.0, cpu in 0.0f64..200.0,
+        ) {
+            let a: Vec<f64> = gaps.iter().scan(0.0, |t, g| { *t += g; Some(*t) }).collect();
+            let main = simulate_app(&a, io, cpu, app_model(StrategyId::Async, pool, 2));
+            for s in [StrategyId::AsyncWorkers, StrategyId::WasmThreads] {
+                let pooled = simulate_app(&a, io, cpu, app_model(s, pool, 2));
+                for (i, (p, m)) in pooled.iter().zip(&main).enumerate() {
+                    prop_assert!(*p <= m + 1e-6 * (1.0 + m), "{s}: request {i} {p} after {m}");
+                }
+            }
+        }
 
         /// Every request at once is the closed batch: none waits for a loop that is not yet
         /// busy, so the makespan is the batch model's. (Under the GIL only with a thread per
