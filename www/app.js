@@ -505,7 +505,7 @@ async function main() {
   $('#load').addEventListener('change', (e) => { loadFiles([...e.target.files]); e.target.value = ''; });
   $('#run').disabled = false;
   redraw();
-  loadMode = setupLoad({ meter, colour });
+  loadMode = setupLoad({ meter, colour, strategies: state.strategies });
   document.querySelectorAll('#mode input').forEach((i) => i.addEventListener('change', () => showMode(i.value)));
   if (new URLSearchParams(location.search).get('mode') === 'load') showMode('load');
 

@@ -1,7 +1,7 @@
 // The page's "requests per second" mode: a stream of requests at a rate, each fetch + CPU, on
-// the main thread (`async`) against Web Workers — the browser's version of `gilwall load`. The
-// wasm module (web/src/load.rs, core's load_spec) sends, times and models every step; this file
-// only drives it and draws: the chart of p50/p99 against the offered rate, each strategy's knee
+// the main thread (`async`) against Web Workers and shared-memory wasm threads — the browser's
+// version of `gilwall load`. The wasm module (web/src/load.rs, core's load_spec) sends, times
+// and models every step; this file only drives it and draws: the chart of p50/p99 against the offered rate, each strategy's knee
 // in core's words, and the table, with the longest gap the meter saw during each step.
 
 import { Load, load_knees, load_presets } from './pkg/gilwall_web.js';
@@ -12,9 +12,10 @@ const $ = (sel) => document.querySelector(sel);
 
 /**
  * Sets up the mode's controls. `meter` is the page's responsiveness meter, `colour(id)` core's
- * colour of a strategy, `titles` its titles; returns `{ load(config), stop(), report() }`.
+ * colour of a strategy, `strategies` the browser strategies as wasm describes them (whether
+ * this page runs each, and why not); returns `{ load(config), stop(), report() }`.
  */
-export function setupLoad({ meter, colour }) {
+export function setupLoad({ meter, colour, strategies = [] }) {
   const state = { load: null, report: null, windows: new Map(), frozen: new Map(), stopping: false };
   const form = $('#load-config');
   const f = form.elements;
@@ -27,6 +28,15 @@ export function setupLoad({ meter, colour }) {
 
   form.querySelectorAll('input[name="load-strategy"]').forEach((i) => {
     i.parentElement.querySelector('.swatch').style.background = colour(i.value);
+    // wasm-threads needs a cross-origin isolated page, as in a sweep: say why it is off.
+    const s = strategies.find((x) => x.id === i.value);
+    if (s && !s.available) {
+      i.disabled = true;
+      i.checked = false;
+      i.parentElement.classList.add('unavailable');
+      i.parentElement.title = `unavailable here: ${s.why}`;
+      i.parentElement.lastChild.textContent = `${s.id} (unavailable)`;
+    }
   });
   const nav = $('#load-presets');
   for (const p of load_presets()) {
@@ -48,7 +58,7 @@ export function setupLoad({ meter, colour }) {
   function applyConfig(c) {
     if (c.strategies) {
       const want = c.strategies.length ? c.strategies : ['async', 'async-workers'];
-      form.querySelectorAll('input[name="load-strategy"]').forEach((i) => { i.checked = want.includes(i.value); });
+      form.querySelectorAll('input[name="load-strategy"]').forEach((i) => { i.checked = !i.disabled && want.includes(i.value); });
     }
     if (c.rates !== undefined) f.rates.value = c.rates.length ? c.rates.join(',') : 'auto';
     if (c.fractions?.length) f.rates.value = 'auto';
@@ -101,6 +111,9 @@ export function setupLoad({ meter, colour }) {
         switch (e.kind) {
           case 'starting-workers':
             setStatus(`starting ${e.workers} Web Workers…`);
+            break;
+          case 'starting-threads':
+            setStatus(`starting the wasm-threads driver and its ${e.threads} pool threads…`);
             break;
           case 'calibrated':
             setStatus(`calibrated: ${Math.round(e.iterations).toLocaleString()} ${e.kernel} iterations ≈ ${formatMs(e.cpu_ms)} of CPU per request`);

@@ -8,7 +8,12 @@
 //! kernel runs the page is frozen, the generator's own timer included. `async-workers` is the
 //! fix without leaving async: the main thread fetches, each request's CPU goes to the Web
 //! Worker pool (one per core), first come first served. `workers` runs the whole request in a
-//! worker, one at a time (a thread pool whose threads block on their fetch).
+//! worker, one at a time (a thread pool whose threads block on their fetch). `wasm-threads` is
+//! article step 5, free threads: each request is posted at its intended time to the driver
+//! worker, which fetches it on its own event loop and `rayon::spawn`s its kernel onto the pool
+//! of shared-memory wasm threads, answering each request as it is done ([`Driver::serve`]). It
+//! runs only where the page is cross-origin isolated, as in a sweep; elsewhere the config is
+//! refused with why.
 //!
 //! Latency counts from the *intended* arrival time, so a timer the frozen thread fired late
 //! still counts its delay. Core builds each step's [`LoadPoint`](gilwall_core::load::LoadPoint)
@@ -20,8 +25,9 @@
 
 use crate::browser::{self, PerfClock, WebFetcher, fetch_bytes, to_js};
 use crate::pool::{Crew, Pool};
-use crate::strategy::uses_pool;
+use crate::strategy::{self, uses_pool};
 use crate::sweep::calibrate_page;
+use crate::threads::Driver;
 use crate::trace::RepeatClock;
 use crate::wire::Job;
 use futures::channel::oneshot;
@@ -64,6 +70,11 @@ impl Load {
         };
         spec.check(browser::cores())
             .map_err(|e| JsError::new(&e.message))?;
+        for id in spec.strategies() {
+            strategy::support(id).map_err(|why| {
+                JsError::new(&format!("strategies: {id} cannot run on this page: {why}"))
+            })?;
+        }
         Ok(Load {
             spec,
             stop: Rc::new(Cell::new(false)),
@@ -96,7 +107,7 @@ impl Load {
     }
 
     /// Runs every step, calling `on_event` with progress objects (`kind`: `starting-workers`,
-    /// `calibrated`, `step`, `load-point`, `stopped`), and resolves to the report object (its
+    /// `starting-threads`, `calibrated`, `step`, `load-point`, `stopped`), and resolves to the report object (its
     /// `load_points`, the same format as `gilwall load`'s).
     pub fn run(&self, on_event: js_sys::Function) -> js_sys::Promise {
         let spec = self.spec.clone();
@@ -136,6 +147,13 @@ async fn run_load(
         emit(json!({"kind": "starting-workers", "workers": pool}));
         Pool::get().ensure(pool as usize).await?;
     }
+    // The driver and its pool threads start, and warm up, before the clock, as the workers do.
+    let driver = if strategies.contains(&StrategyId::WasmThreads) {
+        emit(json!({"kind": "starting-threads", "threads": pool}));
+        Some(Driver::ensure(pool).await?)
+    } else {
+        None
+    };
     emit(json!({
         "kind": "calibrated", "kernel": spec.kernel.id(), "iterations": iterations,
         "cpu_ms": spec.cpu_ms,
@@ -164,6 +182,7 @@ async fn run_load(
                 spec,
                 iterations,
                 pool,
+                driver: driver.clone(),
             };
             let sent = job.run(&arrivals).await?;
             let point = point_of(spec, strategy, cores, rate, &arrivals, &sent);
@@ -181,6 +200,8 @@ struct StepJob<'a> {
     spec: &'a LoadSpec,
     iterations: u64,
     pool: u32,
+    /// The wasm-threads driver, for `wasm-threads`' steps.
+    driver: Option<Rc<Driver>>,
 }
 
 impl StepJob<'_> {
@@ -217,9 +238,9 @@ impl StepJob<'_> {
                 iterations: self.iterations,
             };
             let (tx, rx) = oneshot::channel();
-            let (strategy, crew) = (self.strategy, crew.clone());
+            let (strategy, crew, driver) = (self.strategy, crew.clone(), self.driver.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let serve = Box::pin(serve_one(strategy, spec, crew));
+                let serve = Box::pin(serve_one(strategy, spec, crew, driver));
                 let outcome = match select(serve, Box::pin(browser::pause(timeout))).await {
                     Either::Left((outcome, _)) => outcome,
                     Either::Right(_) => Err(format!(
@@ -250,6 +271,7 @@ async fn serve_one(
     strategy: StrategyId,
     spec: TaskSpec,
     crew: Option<Rc<Crew>>,
+    driver: Option<Rc<Driver>>,
 ) -> Result<f64, String> {
     let outcome = match (strategy, crew) {
         // Article step 3 as a service: fetch, then the kernel inline on the main thread.
@@ -277,6 +299,12 @@ async fn serve_one(
             .run(Job::Task(spec.clone()), None, RepeatClock::start(), None)
             .await
             .unwrap_or_else(|e| TaskOutcome::failed(spec.index, e, None)),
+        // Article step 5 in a page: the driver's loop fetches, a shared-memory pool thread
+        // computes over the very bytes fetched; the main thread only posts and is told.
+        (StrategyId::WasmThreads, _) => match driver {
+            Some(driver) => driver.serve(spec.clone(), RepeatClock::start()).await?,
+            None => return Err("the wasm-threads driver was not started for this run".into()),
+        },
         (other, _) => return Err(format!("the page's load mode does not run {other}")),
     };
     outcome.result.map(|_| outcome.cpu_ms)

@@ -22,8 +22,8 @@ use crate::wire::{Job, add_copies};
 use futures::channel::oneshot;
 use gilwall_core::task::{Clock, Copied, TaskOutcome};
 use gilwall_core::timeline::{Lane, Span, SpanKind};
-use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -34,11 +34,16 @@ pub const WORKER_SCRIPT: &str = "worker.js";
 
 type Reply = Result<JsValue, String>;
 type ReplySlot = Rc<RefCell<Option<oneshot::Sender<Reply>>>>;
+/// The replies awaited by tagged jobs (several in flight at once), by the job's `id`.
+type Tagged = Rc<RefCell<HashMap<u64, oneshot::Sender<Reply>>>>;
 
-/// One worker and the channel its next reply goes to.
+/// One worker and the channel its next reply goes to: the one job in flight ([`Member::ask`]),
+/// or, for a worker that serves many at once ([`Member::ask_tagged`]), each job's by its id.
 pub(crate) struct Member {
     worker: Worker,
     reply: ReplySlot,
+    tagged: Tagged,
+    next_id: Cell<u64>,
     // Kept alive as long as the worker: the browser calls them.
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
@@ -56,22 +61,33 @@ impl Member {
         let (tx, rx) = oneshot::channel();
         *reply.borrow_mut() = Some(tx);
 
+        let tagged: Tagged = Rc::new(RefCell::new(HashMap::new()));
         let slot = reply.clone();
+        let waiting = tagged.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let data = e.data();
             let error = js_sys::Reflect::get(&data, &"error".into())
                 .ok()
                 .filter(|v| !v.is_undefined());
+            let id = js_sys::Reflect::get(&data, &"id".into())
+                .ok()
+                .and_then(|v| v.as_f64());
             let reply = match error {
                 Some(err) => Err(error_text(&err)),
                 None => Ok(data),
             };
-            // A reply nobody waits for (a run that was dropped) is simply discarded.
-            if let Some(tx) = slot.borrow_mut().take() {
+            // A reply nobody waits for (a run that was dropped, a request that timed out) is
+            // simply discarded.
+            let tx = match id {
+                Some(id) => waiting.borrow_mut().remove(&(id as u64)),
+                None => slot.borrow_mut().take(),
+            };
+            if let Some(tx) = tx {
                 let _ = tx.send(reply);
             }
         });
         let slot = reply.clone();
+        let waiting = tagged.clone();
         let name = script.split('?').next().unwrap_or(script).to_string();
         let on_error = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
             e.prevent_default();
@@ -84,8 +100,11 @@ impl Member {
             let msg = format!(
                 "a Web Worker failed: {what} (is {name} served next to the page, with its wasm built by `cargo xtask web`?)"
             );
-            if let Some(tx) = slot.borrow_mut().take() {
-                let _ = tx.send(Err(msg));
+            // Every job in flight fails with it: the worker will not answer them.
+            let mut txs: Vec<_> = slot.borrow_mut().take().into_iter().collect();
+            txs.extend(waiting.borrow_mut().drain().map(|(_, tx)| tx));
+            for tx in txs {
+                let _ = tx.send(Err(msg.clone()));
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -94,6 +113,8 @@ impl Member {
             Member {
                 worker,
                 reply,
+                tagged,
+                next_id: Cell::new(0),
                 _on_message: on_message,
                 _on_error: on_error,
             },
@@ -123,6 +144,28 @@ impl Member {
         self.worker
             .post_message_with_transfer(&message, &transfer)
             .map_err(|e| format!("cannot post to a Web Worker: {}", error_text(&e)))?;
+        rx.await
+            .map_err(|_| "a Web Worker went away mid-job".to_string())?
+    }
+
+    /// Posts `{job, origin, id}` with an id of its own and waits for the reply carrying that
+    /// `id`: for a worker that serves many jobs at once and answers each when it is done (the
+    /// wasm-threads driver in load mode).
+    pub(crate) async fn ask_tagged(&self, job: String, origin: f64) -> Result<JsValue, String> {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let (tx, rx) = oneshot::channel();
+        self.tagged.borrow_mut().insert(id, tx);
+        let message = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&message, &k.into(), v);
+        set("job", &job.into()).map_err(|e| error_text(&e))?;
+        set("origin", &origin.into()).map_err(|e| error_text(&e))?;
+        // Ids stay far below 2^53, so they cross as JavaScript numbers exactly.
+        set("id", &(id as f64).into()).map_err(|e| error_text(&e))?;
+        if let Err(e) = self.worker.post_message(&message) {
+            self.tagged.borrow_mut().remove(&id);
+            return Err(format!("cannot post to a Web Worker: {}", error_text(&e)));
+        }
         rx.await
             .map_err(|_| "a Web Worker went away mid-job".to_string())?
     }

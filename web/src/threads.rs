@@ -16,6 +16,11 @@
 //!   [`threads_run`] runs one repeat — every fetch concurrent on the driver's event loop (the
 //!   async half), each kernel on the pool over the fetched body *in place*: the body is moved
 //!   into the pool thread's closure, not copied, because every thread sees the same memory.
+//!
+//! The page's load mode streams requests instead of repeats ([`Driver::serve`]): each request
+//! is posted to the driver at its intended time as a one-task list tagged with an id, the
+//! driver runs it as it runs a repeat's tasks — concurrently with every other request in
+//! flight — and replies per request, so a slow request never holds up the answer to another.
 
 use crate::pool::Member;
 use crate::trace::RepeatClock;
@@ -102,6 +107,31 @@ impl Driver {
         let driver = Rc::new(Driver { member, threads });
         DRIVER.with(|d| *d.borrow_mut() = Some(driver.clone()));
         Ok(driver)
+    }
+
+    /// Serves one request of the load mode on the driver: its fetch on the driver's event loop,
+    /// its kernel on the pool, answered as soon as it is done, however many others are in
+    /// flight (a tagged job, see `www/threads.js`). Spans on `clock`.
+    pub async fn serve(&self, spec: TaskSpec, clock: RepeatClock) -> Result<TaskOutcome, String> {
+        let job = ThreadsJob {
+            specs: vec![spec],
+            origin_ms: clock.start_epoch_ms,
+        };
+        // A task spec is plain data and always serialises.
+        let job = serde_json::to_string(&job).expect("a task spec always serialises");
+        let reply = self.member.ask_tagged(job, clock.start_epoch_ms).await?;
+        let text = js_sys::Reflect::get(&reply, &"outcome".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .ok_or_else(|| "the wasm-threads driver replied without an outcome".to_string())?;
+        let mut outcomes: Vec<TaskOutcome> = serde_json::from_str(&text)
+            .map_err(|e| format!("the wasm-threads driver replied nonsense: {e}"))?;
+        match (outcomes.pop(), outcomes.is_empty()) {
+            (Some(o), true) => Ok(o),
+            _ => Err(
+                "the wasm-threads driver answered one request with other than one outcome".into(),
+            ),
+        }
     }
 
     /// Runs one repeat's tasks on the driver and returns their outcomes, spans on `clock`.
