@@ -24,7 +24,7 @@ use crate::load::{
     self, Arrivals, LoadPoint, ModelLatency, Percentiles, arrival_times, capacity_rps, quantile,
 };
 use crate::serving::{AppModel, app_model, app_model_latency};
-use crate::strategy::StrategyId;
+use crate::strategy::{Schedule, StrategyId};
 use crate::sweep::SpecError;
 use crate::sweep::spec::{MAX_BROWSER_WORKERS, MAX_TIMEOUT_MS, MAX_TITLE_CHARS};
 use crate::workload::{self, limits};
@@ -223,12 +223,20 @@ impl LoadSpec {
         app_model(strategy, self.pool(cores), cores)
     }
 
-    /// The model's capacity of `strategy`, requests per second.
+    /// The slots and CPU executors of `strategy`'s model.
+    pub fn schedule(&self, strategy: StrategyId, cores: u32) -> Schedule {
+        self.model(strategy, cores).schedule
+    }
+
+    /// The model's capacity of `strategy`, requests per second: as `gilwall load` says it, the
+    /// executors (at most the cores at once) ÷ cpu, or the slots ÷ (io + cpu).
     pub fn capacity(&self, strategy: StrategyId, cores: u32) -> Option<f64> {
-        // As `gilwall load` says it: the executors (at most the cores at once) ÷ cpu, or the
-        // slots ÷ (io + cpu).
-        let schedule = self.model(strategy, cores).schedule;
-        capacity_rps(schedule, self.io_ms, self.cpu_ms, cores)
+        capacity_rps(
+            self.schedule(strategy, cores),
+            self.io_ms,
+            self.cpu_ms,
+            cores,
+        )
     }
 
     /// The rates offered to `strategy`: `rates`, or `fractions` of its capacity (rounded to

@@ -107,8 +107,8 @@ impl Load {
     }
 
     /// Runs every step, calling `on_event` with progress objects (`kind`: `starting-workers`,
-    /// `starting-threads`, `calibrated`, `step`, `load-point`, `stopped`), and resolves to the report object (its
-    /// `load_points`, the same format as `gilwall load`'s).
+    /// `starting-threads`, `calibrated`, `step`, `load-point`, `stopped`), and resolves to the
+    /// report object (its `load_points`, the same format as `gilwall load`'s).
     pub fn run(&self, on_event: js_sys::Function) -> js_sys::Promise {
         let spec = self.spec.clone();
         let stop = self.stop.clone();
