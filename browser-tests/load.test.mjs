@@ -24,7 +24,7 @@ const SPEC = {
   strategies: ['async', 'async-workers', 'wasm-threads'], rates: [LOW, HIGH], io_ms: 100, cpu_ms: 40,
   duration_s: 6, warmup_s: 1, arrivals: 'poisson', seed: 7, kernel: 'sqrt',
 };
-const ATTEMPTS = 2;
+const ATTEMPTS = 3;
 
 let browser, page, errors, report, gaps;
 const schema = JSON.parse(readFileSync(join(ROOT, 'schema/report.schema.json'), 'utf8'));
