@@ -193,8 +193,8 @@ fn below_capacity_every_strategy_but_threads_median_follows_the_model() {
 }
 
 #[test]
-#[ignore = "threads' p50 is 1.25-1.45x the model's at 50 req/s on 2 cores shared with the \
-            generator and the feature server (3 of 3 quiet runs); not yet explained (issue 14)"]
+#[ignore = "threads' p50 is 1.25-1.41x the model's at 50 req/s on 2 cores shared with the \
+            generator and the feature server (in 2 of 3 quiet runs); not yet explained (issue 14)"]
 fn below_capacity_threads_median_follows_the_model() {
     median_follows_the_model(StrategyId::Threads);
 }
