@@ -59,19 +59,13 @@ fn p99(points: &[LoadPoint], strategy: &str, rate: f64) -> f64 {
     p.latency_ms.expect("answered").p99
 }
 
-// Seen failing twice under the other sessions' builds (the process pool's p99 117 → 246 ms and
-// 252 → 445 ms from 10 to 40 req/s, the generator itself sending up to 90 ms late), and holding
-// (107 → 138 ms) in the quiet run of BENCHMARKS.md; like gilwall's own cliff test beside it,
-// it waits for a quiet machine rather than a looser margin.
-#[test]
-#[ignore = "not yet seen green under load: run with --ignored on a quiet machine (issue 14)"]
-fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
-    let _turn = turn();
+/// One load of the Python app's `asyncio` and `process-pool` at `rate` for `duration_s`.
+fn python_report(rate: f64, duration_s: f64) -> gilwall_core::report::Report {
     let options = LoadOptions {
         strategies: Vec::new(),
-        rates: Rates::List(vec![10.0, 40.0]),
+        rates: Rates::List(vec![rate]),
         arrivals: Arrivals::Poisson,
-        duration_s: 5.0,
+        duration_s,
         warmup_s: 1.0,
         io_ms: 50.0,
         cpu_ms: 20.0,
@@ -89,40 +83,64 @@ fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
     let report = load::run(&options, exe, &indicatif::ProgressBar::hidden(), |_| Ok(()))
         .expect("the load runs");
     report.check().expect("the report is valid");
-    let points = &report.load_points;
-    assert_eq!(points.len(), 4);
-    for p in points {
-        assert_eq!(p.runtime, Some(ReportRuntime::Python), "{}", p.strategy);
-        // The model took the CPU Python measured, on its threads' CPU clocks.
-        let cpu = p.cpu_measured_ms.expect("the app reports its CPU");
-        assert_eq!(p.model_cpu_ms, cpu);
-        assert!((10.0..60.0).contains(&cpu), "{} took {cpu} ms", p.strategy);
+    report
+}
+
+// A p99 needs a hundred samples or more to be more than the largest of a few: 10 s at 10 req/s, 5 s at 40.
+// Up to three runs, as the other timing tests here: the shape needs both cores, which another
+// build may hold for a while; a process pool that queued like one loop would fail all three.
+#[test]
+#[ignore = "this protocol (10 s at 10 req/s, within 3 runs) is not yet seen green 3 times on a \
+            quiet machine: run with --ignored there (issue 14)"]
+fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
+    let _turn = turn();
+    let mut tries = Vec::new();
+    for _ in 0..3 {
+        let mut report = python_report(10.0, 10.0);
+        report
+            .load_points
+            .extend(python_report(40.0, 5.0).load_points);
+        let points = &report.load_points;
+        assert_eq!(points.len(), 4);
+        for p in points {
+            assert_eq!(p.runtime, Some(ReportRuntime::Python), "{}", p.strategy);
+            // The model took the CPU Python measured, on its threads' CPU clocks.
+            let cpu = p.cpu_measured_ms.expect("the app reports its CPU");
+            assert_eq!(p.model_cpu_ms, cpu);
+            assert!((10.0..60.0).contains(&cpu), "{} took {cpu} ms", p.strategy);
+        }
+        let modelled = |s: &str| {
+            points
+                .iter()
+                .find(|p| p.strategy == s)
+                .and_then(|p| p.modelled_as.clone())
+        };
+        assert_eq!(modelled("asyncio").as_deref(), Some("async"));
+        assert_eq!(modelled("process-pool").as_deref(), Some("processes"));
+        let (a10, a40) = (p99(points, "asyncio", 10.0), p99(points, "asyncio", 40.0));
+        let (q10, q40) = (
+            p99(points, "process-pool", 10.0),
+            p99(points, "process-pool", 40.0),
+        );
+        let table = gilwall::export::load::table(&report);
+        assert!(
+            table.contains("asyncio (python) saturates at 50 req/s"),
+            "{table}"
+        );
+        // asyncio's p99 should at least double from 10 to 40 req/s (0.8 of its 50 req/s), the
+        // process pool's hold within 1.6× (0.4 of its 100 req/s).
+        if a40 >= 2.0 * a10 && q40 <= 1.6 * q10 {
+            return;
+        }
+        tries.push(format!(
+            "asyncio {a10:.0} → {a40:.0} ms (x{:.2}), process pool {q10:.0} → {q40:.0} ms (x{:.2})\n{table}",
+            a40 / a10,
+            q40 / q10
+        ));
     }
-    let modelled = |s: &str| {
-        points
-            .iter()
-            .find(|p| p.strategy == s)
-            .and_then(|p| p.modelled_as.clone())
-    };
-    assert_eq!(modelled("asyncio").as_deref(), Some("async"));
-    assert_eq!(modelled("process-pool").as_deref(), Some("processes"));
-    let (a10, a40) = (p99(points, "asyncio", 10.0), p99(points, "asyncio", 40.0));
-    let (q10, q40) = (
-        p99(points, "process-pool", 10.0),
-        p99(points, "process-pool", 40.0),
-    );
-    let table = gilwall::export::load::table(&report);
-    assert!(
-        a40 >= 2.0 * a10,
-        "asyncio's p99 should at least double from 10 to 40 req/s (0.8 of its 50 req/s), got {a10:.0} → {a40:.0} ms\n{table}"
-    );
-    assert!(
-        q40 <= 1.6 * q10,
-        "the process pool's p99 should hold within 1.6× from 10 to 40 req/s (0.4 of its 100 req/s), got {q10:.0} → {q40:.0} ms\n{table}"
-    );
-    assert!(
-        table.contains("asyncio (python) saturates at 50 req/s"),
-        "{table}"
+    panic!(
+        "asyncio's p99 should at least double from 10 to 40 req/s while the process pool's holds within 1.6x, in none of 3 runs:\n{}",
+        tries.join("\n")
     );
 }
 

@@ -6,7 +6,9 @@
 //! then the measured part. Each request is sent at its intended time whatever happened to the
 //! ones before it (open loop: a slow answer never delays the next send), and its latency runs
 //! from that *intended* time, so neither a stalled connection nor a late generator can hide
-//! queueing (no coordinated omission, as wrk2 and oha's `--latency-correction`). Latencies go
+//! queueing (no coordinated omission, as wrk2 and oha's `--latency-correction`). The sends come
+//! from a thread of their own, which sleeps to each intended time on the OS's clock; the
+//! requests run on a tokio runtime. Latencies go
 //! into HDR histograms; the generator's own lateness (actual − intended send) is reported so a
 //! run limited by the generator says so. Between rates every outstanding request is awaited.
 //!
@@ -454,7 +456,6 @@ async fn step(
     let tally = Arc::new(Mutex::new(Tally::new()));
     // A short lead, so the first request's intended time is not already past.
     let origin = Instant::now() + Duration::from_millis(20);
-    let at = |t: f64| origin + Duration::from_secs_f64(t / 1000.0);
     let watcher = {
         let (tally, progress, label) = (tally.clone(), progress.clone(), label.to_string());
         tokio::spawn(async move {
@@ -475,54 +476,87 @@ async fn step(
             }
         })
     };
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, &t) in times.iter().enumerate() {
-        let intended = at(t);
-        tokio::time::sleep_until(intended.into()).await;
-        let (client, tally) = (client.clone(), tally.clone());
-        let url = format!("{base}/predict?seed={i}");
-        let measured = t >= warm_ms;
-        tasks.spawn(async move {
-            let began = Instant::now();
-            let answer = ask(&client, &url).await;
-            let done = Instant::now();
-            let latency_ms = (done - intended).as_secs_f64() * 1000.0;
-            let late_ms = began.saturating_duration_since(intended).as_secs_f64() * 1000.0;
-            let mut k = tally.lock().unwrap_or_else(|p| p.into_inner());
-            k.answered_all += 1;
-            record(&mut k.window, latency_ms);
-            if !measured {
-                return;
-            }
-            k.sent += 1;
-            record(&mut k.late, late_ms);
-            k.first_intended_ms = k.first_intended_ms.min(t);
-            match answer {
-                Answer::Ok { cpu_ms } => {
-                    k.ok += 1;
-                    record(&mut k.latency, latency_ms);
-                    k.last_done_ms = k.last_done_ms.max((done - origin).as_secs_f64() * 1000.0);
-                    if let Some(c) = cpu_ms {
-                        k.cpu_sum_ms += c;
-                        k.cpu_n += 1;
+    // The sends come from a thread of their own rather than a task on the runtime: its sleep
+    // is the OS's (tens of µs late, where tokio's timer rounds up to the next millisecond), and
+    // it is never queued behind the runtime's workers reading answers. Each request then runs on
+    // the runtime, so its send lateness (first poll − intended) includes getting there.
+    let (handles_tx, mut handles_rx) = tokio::sync::mpsc::unbounded_channel();
+    let sender = {
+        let (runtime, times, tally, client, base) = (
+            tokio::runtime::Handle::current(),
+            times.to_vec(),
+            tally.clone(),
+            client.clone(),
+            base.to_string(),
+        );
+        std::thread::Builder::new()
+            .name("gilwall-load-send".into())
+            .spawn(move || {
+                for (i, &t) in times.iter().enumerate() {
+                    let intended = origin + Duration::from_secs_f64(t / 1000.0);
+                    // Requests already due go at once, one after the other (a batch).
+                    let wait = intended.saturating_duration_since(Instant::now());
+                    if !wait.is_zero() {
+                        std::thread::sleep(wait);
+                    }
+                    let (client, tally) = (client.clone(), tally.clone());
+                    let url = format!("{base}/predict?seed={i}");
+                    let measured = t >= warm_ms;
+                    let request = async move {
+                        let began = Instant::now();
+                        let answer = ask(&client, &url).await;
+                        let done = Instant::now();
+                        let latency_ms = (done - intended).as_secs_f64() * 1000.0;
+                        let late_ms =
+                            began.saturating_duration_since(intended).as_secs_f64() * 1000.0;
+                        let mut k = tally.lock().unwrap_or_else(|p| p.into_inner());
+                        k.answered_all += 1;
+                        record(&mut k.window, latency_ms);
+                        if !measured {
+                            return;
+                        }
+                        k.sent += 1;
+                        record(&mut k.late, late_ms);
+                        k.first_intended_ms = k.first_intended_ms.min(t);
+                        match answer {
+                            Answer::Ok { cpu_ms } => {
+                                k.ok += 1;
+                                record(&mut k.latency, latency_ms);
+                                k.last_done_ms =
+                                    k.last_done_ms.max((done - origin).as_secs_f64() * 1000.0);
+                                if let Some(c) = cpu_ms {
+                                    k.cpu_sum_ms += c;
+                                    k.cpu_n += 1;
+                                }
+                            }
+                            Answer::Rejected => {
+                                k.errors += 1;
+                                k.rejected += 1;
+                                k.error_sample.get_or_insert_with(|| {
+                                    "HTTP 503: the app's queue was full".into()
+                                });
+                            }
+                            Answer::Failed(e) => {
+                                k.errors += 1;
+                                k.error_sample.get_or_insert(e);
+                            }
+                        }
+                    };
+                    if handles_tx.send(runtime.spawn(request)).is_err() {
+                        // The step was dropped: no one waits for answers any more.
+                        return;
                     }
                 }
-                Answer::Rejected => {
-                    k.errors += 1;
-                    k.rejected += 1;
-                    k.error_sample
-                        .get_or_insert_with(|| "HTTP 503: the app's queue was full".into());
-                }
-                Answer::Failed(e) => {
-                    k.errors += 1;
-                    k.error_sample.get_or_insert(e);
-                }
-            }
-        });
-        // Reap as we go, so a long step does not hold every finished task.
-        while tasks.try_join_next().is_some() {}
+            })
+            .expect("the load generator can start its sending thread")
+    };
+    // Every request's task, as the sender starts them; the channel ends with the last send.
+    while let Some(handle) = handles_rx.recv().await {
+        // A request's task panics only on a bug, which the tally would not hide anyway.
+        let _ = handle.await;
     }
-    while tasks.join_next().await.is_some() {}
+    // It has sent everything (the channel closed), so this returns at once.
+    let _ = sender.join();
     watcher.abort();
     // An aborted task lets go of its tally only once it has been awaited.
     let _ = watcher.await;
