@@ -77,8 +77,14 @@ fn shows_its_shape_once(lesson: u32) -> Outcome {
         if outcome.findings.iter().all(|f| f.holds) {
             break;
         }
+        let failed: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter(|f| !f.holds)
+            .map(|f| f.text.as_str())
+            .collect();
         eprintln!(
-            "lesson {lesson}: run blurred, running again (attempt {attempt}):\n{}",
+            "lesson {lesson}: run blurred, running again (attempt {attempt}): {failed:#?}\n{}",
             outcome.table
         );
         wait_for_free_cores();

@@ -314,8 +314,8 @@ pub const THE_CLIFF: Lesson = Lesson {
               from when it was meant to be sent, so a queue cannot hide.",
     look_for: "async's p99 leaves its flat start long before the dotted line of its capacity, \
                and past it the latency is no longer a number: it grows for as long as the \
-               step lasts. multicore, offered the same requests, stays flat — until its own \
-               capacity, cores ÷ CPU, further right.",
+               step lasts. multicore, offered the same requests, answers the typical one as \
+               fast as ever — its own capacity, cores ÷ CPU, is further right.",
     model: "capacity = CPU executors ÷ cpu: async 1 ÷ cpu, multicore cores ÷ cpu;  below it the \
             latency is io + cpu + the wait in the queue (the same arrivals, simulated: dashed); \
             past it the queue grows by (rate − capacity) requests every second",
@@ -334,7 +334,10 @@ pub const THE_CLIFF: Lesson = Lesson {
     }),
     findings: &[
         Claim::TailClimbs(Series::cpu(Async)),
-        Claim::TailHolds(Series::cpu(Multicore)),
+        Claim::Holds {
+            steady: Series::cpu(Multicore),
+            climbing: Series::cpu(Async),
+        },
         Claim::MedianOnModel,
         Claim::FallsBehind(Series::cpu(Async)),
     ],

@@ -324,9 +324,17 @@ pub enum Claim {
     /// Offered the load lesson's asked rate (below what one thread serves), the series' p99 is
     /// well above its p99 at the lowest rate: random arrivals queue on one thread.
     TailClimbs(Series),
-    /// At the same rates the series' p99 stays near its p99 at the lowest rate: more CPU
-    /// executors than the load needs, so almost no request waits.
-    TailHolds(Series),
+    /// Offered the very same requests, `steady` still answers the typical request at the asked
+    /// rate in about what one takes alone: its median stays near its median at the lowest rate
+    /// (more CPU executors than the load needs), where `climbing`'s does not. The median, not
+    /// the p99: on two cores a request that lands while both compute waits for one, so
+    /// `steady`'s own tail moves too, and the words say by how much.
+    Holds {
+        /// The series that holds.
+        steady: Series,
+        /// The series whose tail climbs, offered the same requests.
+        climbing: Series,
+    },
     /// At every rate up to 0.7 of a line's own capacity, its measured p50 is near the queueing
     /// model's (the same arrivals, simulated at the CPU the app measured).
     MedianOnModel,

@@ -80,8 +80,9 @@ fn every_claim_and_question_is_about_a_line_the_lesson_draws() {
             let ok = match claim {
                 Claim::GrowsByOneFetch(s) | Claim::StaysFlat(s) | Claim::HitsTheWall(s) => drawn(s),
                 // The load claims are about a lesson that runs a load, and its lines.
-                Claim::TailClimbs(s) | Claim::TailHolds(s) | Claim::FallsBehind(s) => {
-                    l.is_load() && drawn(s)
+                Claim::TailClimbs(s) | Claim::FallsBehind(s) => l.is_load() && drawn(s),
+                Claim::Holds { steady, climbing } => {
+                    l.is_load() && drawn(steady) && drawn(climbing)
                 }
                 Claim::MedianOnModel => l.is_load(),
                 Claim::Faster { fast, slow, .. } => drawn(fast) && drawn(slow),
