@@ -101,6 +101,13 @@ test('/?lesson=3 opens the wall preset with its config, and /?preset=ID opens th
   assert.equal(native.preset, 'the-wall', 'the default stays');
   assert.match(native.status, /lesson 8, .*convoy effect, runs only natively: gilwall workshop 8/);
   await eight.close();
+  // Lesson 9, the load, also runs natively; a lesson past the last names how many there are.
+  const { page: nine } = await openPage(browser.context, '/?lesson=9');
+  assert.match((await controls(nine)).status, /lesson 9, The cliff: latency under load, runs only natively: gilwall workshop 9/);
+  await nine.close();
+  const { page: ten } = await openPage(browser.context, '/?lesson=10');
+  assert.match((await controls(ten)).status, /there is no lesson 10; the lessons are 1-9/);
+  await ten.close();
   const { page: typo } = await openPage(browser.context, '/?preset=nope');
   assert.match((await controls(typo)).status, /there is no preset "nope"; the presets are: serial, async-io, the-wall/);
   await typo.close();

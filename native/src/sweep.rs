@@ -110,6 +110,11 @@ impl Bench {
         self
     }
 
+    /// The binary worker processes and apps run from (`gilwall worker`, `gilwall app`).
+    pub fn worker_exe(&self) -> &std::path::Path {
+        &self.worker_exe
+    }
+
     /// The server's base URL.
     pub fn url(&self) -> &str {
         self.server.url()

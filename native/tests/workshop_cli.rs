@@ -23,7 +23,7 @@ fn a_lesson_writes_its_chart_and_report_and_says_what_it_means() {
     let (code, stdout, stderr) = gilwall(&["workshop", "2", "--io-ms", "50", "--out", out]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("Lesson 2 of 8: Async I/O scales flat"),
+        stdout.contains("Lesson 2 of 9: Async I/O scales flat"),
         "{stdout}"
     );
     assert!(
@@ -76,7 +76,7 @@ fn the_list_and_bad_lesson_numbers_name_the_lessons() {
     let (code, _, stderr) = gilwall(&["workshop", "99"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("there is no lesson 99; the lessons are 1-8"),
+        stderr.contains("there is no lesson 99; the lessons are 1-9"),
         "{stderr}"
     );
     let (code, _, stderr) = gilwall(&["workshop", "3", "--io-ms", "5"]);

@@ -2,6 +2,7 @@
 //! findings the learner is told ("what it means") must hold. Ratios inside one run with wide
 //! margins, as in strategies_show_the_wall.rs: this is a shared, noisy 2-core machine.
 
+use gilwall::export::Exporter;
 use gilwall::machine::thread_cpu_ms;
 use gilwall::server::ServerConfig;
 use gilwall::sweep::Bench;
@@ -76,8 +77,14 @@ fn shows_its_shape_once(lesson: u32) -> Outcome {
         if outcome.findings.iter().all(|f| f.holds) {
             break;
         }
+        let failed: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter(|f| !f.holds)
+            .map(|f| f.text.as_str())
+            .collect();
         eprintln!(
-            "lesson {lesson}: run blurred, running again (attempt {attempt}):\n{}",
+            "lesson {lesson}: run blurred, running again (attempt {attempt}): {failed:#?}\n{}",
             outcome.table
         );
         wait_for_free_cores();
@@ -162,4 +169,37 @@ fn lesson_6_processes_pay_more_than_threads_as_payloads_grow() {
 #[test]
 fn lesson_8_an_io_thread_waits_a_switch_interval_per_fetch_under_the_gil() {
     shows_its_shape(8);
+}
+
+#[test]
+fn lesson_9_asyncs_tail_climbs_under_load_while_multicores_holds() {
+    let o = shows_its_shape(9);
+    let report = o.report.expect("lesson 9 keeps its steps as a report");
+    let s = Sizes::small();
+    // Every strategy at every rate, each the same requests at the same moments.
+    assert_eq!(report.load_points.len(), 2 * s.load_fractions.len());
+    assert!(report.points.is_empty(), "a load, not a sweep");
+    for rate in s.load_rates() {
+        let sent: Vec<u64> = report
+            .load_points
+            .iter()
+            .filter(|p| p.rate_rps == rate)
+            .map(|p| p.sent)
+            .collect();
+        assert_eq!(sent.len(), 2, "both strategies at {rate} req/s");
+        assert_eq!(sent[0], sent[1], "the same arrivals at {rate} req/s");
+    }
+    // The report reads back in the shared format, and the chart is the load chart.
+    let json = gilwall::export::json::Json
+        .export(std::slice::from_ref(&report))
+        .unwrap();
+    let back = gilwall_core::report::Report::from_json(&json).expect("the lesson's report loads");
+    assert_eq!(back.load_points.len(), report.load_points.len());
+    let svg = String::from_utf8_lossy(&o.chart);
+    assert!(svg.contains("offered rate (requests per second)"), "{svg}");
+    assert!(
+        o.table.contains("async saturates at 50 req/s"),
+        "{}",
+        o.table
+    );
 }

@@ -106,5 +106,9 @@ mod tests {
         assert_eq!(all[6]["runtime"], "browser");
         assert_eq!(all[7]["runtime"], "native");
         assert!(all[7].get("preset").is_none(), "{}", all[7]);
+        // The load lesson runs natively: the page lists it and says so, opening nothing.
+        assert_eq!(all[8]["id"], "9-the-cliff");
+        assert_eq!(all[8]["runtime"], "native");
+        assert!(all[8].get("preset").is_none(), "{}", all[8]);
     }
 }

@@ -1,9 +1,9 @@
-//! The eight lessons, in order: the text a facilitator reads out (kept here so WORKSHOP.md, the
+//! The nine lessons, in order: the text a facilitator reads out (kept here so WORKSHOP.md, the
 //! command and the page agree), what each runs, what it asks and which claims it checks.
 
 use super::presets;
 use super::{Claim, Convoy, Lesson, Line, Note, PythonSeries, Question, Run, Series};
-use crate::strategy::StrategyId::{Async, Gil, Processes, Serial, Threads};
+use crate::strategy::StrategyId::{Async, Gil, Multicore, Processes, Serial, Threads};
 
 /// Every lesson, in order.
 pub const LESSONS: &[Lesson] = &[
@@ -15,6 +15,7 @@ pub const LESSONS: &[Lesson] = &[
     COPYING,
     BROWSER,
     CONVOY,
+    THE_CLIFF,
 ];
 
 /// Lesson 1: serial I/O grows with every task.
@@ -295,5 +296,63 @@ pub const CONVOY: Lesson = Lesson {
         "CPython's default switch interval is 5 ms; an I/O-heavy thread beside CPU-bound ones \
          pays up to that after every blocking call",
     )],
+    preset: None,
+};
+
+/// Lesson 9: the wall as a service's users feel it — latency under an open-loop load.
+pub const THE_CLIFF: Lesson = Lesson {
+    id: "9-the-cliff",
+    number: 9,
+    title: "The cliff: latency under load",
+    article: "beyond the article: its premise, a latency-critical service",
+    explain: "The article's app as a real HTTP service (gilwall app): each request fetches \
+              features, then computes. async is FastAPI's async def doing CPU work inline, on \
+              one event loop; multicore is a multi-threaded runtime on every core (Go's \
+              net/http). Both get exactly the same stream of requests — random (Poisson) \
+              arrivals at rates that are fractions of what one thread can serve, 1000 ÷ CPU ms \
+              a second — sent at their times whatever the answers do (open loop), each timed \
+              from when it was meant to be sent, so a queue cannot hide.",
+    look_for: "async's p99 leaves its flat start long before the dotted line of its capacity, \
+               and past it the latency is no longer a number: it grows for as long as the \
+               step lasts. multicore, offered the same requests, answers the typical one as \
+               fast as ever — its own capacity, cores ÷ CPU, is further right.",
+    model: "capacity = CPU executors ÷ cpu: async 1 ÷ cpu, multicore cores ÷ cpu;  below it the \
+            latency is io + cpu + the wait in the queue (the same arrivals, simulated: dashed); \
+            past it the queue grows by (rate − capacity) requests every second",
+    runs_for: "about a minute",
+    run: Run::Load(&[Async, Multicore]),
+    python: &[],
+    question: Some(Question {
+        ask: "Each request fetches ({io} ms), then computes ({req_cpu} ms), so async's one \
+              thread serves at most {capacity} requests a second. Offered {rate} a second — \
+              {percent}% of that — at random moments, what will async's p99 latency be?",
+        why: "the thread is busy {percent}% of the time, and random arrivals bunch: a request \
+              that lands in a bunch waits for each one ahead of it to finish its {req_cpu} ms \
+              of CPU, so the slowest one in a hundred waits for several — far more than the \
+              {io} + {req_cpu} ms a request takes alone",
+        about: Line::Series(Series::cpu(Async)),
+    }),
+    findings: &[
+        Claim::TailClimbs(Series::cpu(Async)),
+        Claim::Holds {
+            steady: Series::cpu(Multicore),
+            climbing: Series::cpu(Async),
+        },
+        Claim::MedianOnModel,
+        Claim::FallsBehind(Series::cpu(Async)),
+    ],
+    notes: &[
+        Note::Says(
+            "your own rates and strategies: `gilwall load --strategy async,async-rayon,multicore \
+             --cpu-ms 20 --chart load.svg` (async-rayon is run_in_executor with no GIL: async \
+             I/O, the CPU handed to a pool), and the app alone for any load tool: `gilwall app \
+             --strategy async`",
+        ),
+        Note::Says(
+            "the browser's version: the demo page's \"requests per second\" mode (/?mode=load, \
+             its \"Step 3 as a service\" preset) sends the same kind of stream to the page's \
+             main thread and to Web Workers",
+        ),
+    ],
     preset: None,
 };

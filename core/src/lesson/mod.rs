@@ -17,7 +17,7 @@ mod presets;
 
 pub use lessons::{
     ASYNC_IO, BROWSER, CONVOY, COPYING, FREE_THREADS, LESSONS, PROCESSES, PYTHON_FREE_THREADS,
-    PYTHON_GIL_THREADS, SERIAL_IO, THE_WALL,
+    PYTHON_GIL_THREADS, SERIAL_IO, THE_CLIFF, THE_WALL,
 };
 pub use presets::{DEFAULT_PRESET, PRESETS};
 
@@ -156,13 +156,20 @@ pub enum Run {
     Convoy(&'static [Convoy]),
     /// Nothing natively: the lesson runs on the demo page, with its preset (lesson 7).
     Page,
+    /// These app strategies as services (`gilwall app`), each offered the same open-loop
+    /// stream of requests — the same Poisson arrivals at the same rates, fractions of what one
+    /// thread can serve (1000 / CPU ms req/s) — and timed from each request's intended send
+    /// time (lesson 9); the x axis is the offered rate, the y the latency percentiles.
+    Load(&'static [StrategyId]),
 }
 
 /// The prediction a lesson asks for before its run, about one line at the largest x it sweeps.
 ///
 /// `ask` and `why` are templates: `{name}` stands for one of the [`Numbers`] (`{io}`, `{cpu}`,
-/// `{n}`, `{cores}`, `{spread}`, `{tasks}`, `{kb}`, `{fetches}`, `{fetch_ms}`, `{interval}`),
-/// filled in by [`Question::ask`] and [`Question::why`].
+/// `{n}`, `{cores}`, `{spread}`, `{tasks}`, `{kb}`, `{fetches}`, `{fetch_ms}`, `{interval}`,
+/// and for the load lesson `{req_cpu}`, `{capacity}`, `{rate}`, `{percent}`), filled in by
+/// [`Question::ask`] and [`Question::why`]. The load lesson asks at the rate it names
+/// (`{rate}`), not at the largest.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Question {
     /// The question, as a template.
@@ -194,6 +201,11 @@ pub struct Numbers {
     pub convoy_io_ms: f64,
     /// The longest switch interval, ms (`{interval}`).
     pub max_interval_ms: f64,
+    /// CPU work per request in the load lesson, ms (`{req_cpu}`).
+    pub request_cpu_ms: f64,
+    /// The fraction of one thread's capacity the load lesson asks about (`{percent}`, as a
+    /// percentage; `{rate}` is that rate).
+    pub asked_fraction: f64,
 }
 
 impl Numbers {
@@ -204,8 +216,19 @@ impl Numbers {
         self.io_ms + self.cpu_ms * per_core.max(1.0)
     }
 
+    /// What one thread serves at most, one request's CPU after another (`{capacity}`): the
+    /// load lesson's rates are fractions of it.
+    pub fn one_thread_rps(&self) -> f64 {
+        1000.0 / self.request_cpu_ms.max(f64::MIN_POSITIVE)
+    }
+
+    /// The rate the load lesson asks about, req/s (`{rate}`).
+    pub fn asked_rps(&self) -> f64 {
+        crate::lesson::load_rate(self.asked_fraction, self.request_cpu_ms)
+    }
+
     /// Every placeholder with its value, as a question shows it.
-    fn values(&self) -> [(&'static str, String); 10] {
+    fn values(&self) -> [(&'static str, String); 14] {
         [
             ("io", self.io_ms.to_string()),
             ("cpu", self.cpu_ms.to_string()),
@@ -217,6 +240,10 @@ impl Numbers {
             ("fetches", self.convoy_fetches.to_string()),
             ("fetch_ms", self.convoy_io_ms.to_string()),
             ("interval", self.max_interval_ms.to_string()),
+            ("req_cpu", self.request_cpu_ms.to_string()),
+            ("capacity", self.one_thread_rps().to_string()),
+            ("rate", self.asked_rps().to_string()),
+            ("percent", (self.asked_fraction * 100.0).round().to_string()),
         ]
     }
 
@@ -240,6 +267,15 @@ impl Question {
     pub fn why(&self, numbers: &Numbers) -> String {
         numbers.fill(self.why)
     }
+}
+
+/// The offered rate, req/s, at `fraction` of what one thread serves with `cpu_ms` of CPU per
+/// request, rounded to whole requests per second (they read better in a table and lose nothing
+/// at these rates) and at least 1.
+pub fn load_rate(fraction: f64, cpu_ms: f64) -> f64 {
+    (fraction * 1000.0 / cpu_ms.max(f64::MIN_POSITIVE))
+        .round()
+        .max(1.0)
 }
 
 /// A claim a lesson makes about its measurement. The runtime checks it against the run and
@@ -285,6 +321,26 @@ pub enum Claim {
         /// The same strategy on the GIL build.
         gil: PythonSeries,
     },
+    /// Offered the load lesson's asked rate (below what one thread serves), the series' p99 is
+    /// well above its p99 at the lowest rate: random arrivals queue on one thread.
+    TailClimbs(Series),
+    /// Offered the very same requests, `steady` still answers the typical request at the asked
+    /// rate in about what one takes alone: its median stays near its median at the lowest rate
+    /// (more CPU executors than the load needs), where `climbing`'s does not. The median, not
+    /// the p99: on two cores a request that lands while both compute waits for one, so
+    /// `steady`'s own tail moves too, and the words say by how much.
+    Holds {
+        /// The series that holds.
+        steady: Series,
+        /// The series whose tail climbs, offered the same requests.
+        climbing: Series,
+    },
+    /// At every rate up to 0.7 of a line's own capacity, its measured p50 is near the queueing
+    /// model's (the same arrivals, simulated at the CPU the app measured).
+    MedianOnModel,
+    /// Offered more than it can serve, the series answers fewer requests a second than it is
+    /// sent, and its p99 climbs far past its p99 at the lowest rate: overload shown, not hidden.
+    FallsBehind(Series),
 }
 
 impl Claim {
@@ -356,6 +412,11 @@ impl Lesson {
         }
     }
 
+    /// Whether it runs a load, whose x axis is the offered rate (lesson 9).
+    pub fn is_load(&self) -> bool {
+        matches!(self.run, Run::Load(_))
+    }
+
     /// Every line its chart has, in the order it runs them (CPython's last, where it runs).
     pub fn lines(&self) -> Vec<Line> {
         match self.run {
@@ -365,7 +426,7 @@ impl Lesson {
                 .map(Line::Series)
                 .chain(self.python.iter().copied().map(Line::Python))
                 .collect(),
-            Run::Payloads(strategies) => strategies
+            Run::Payloads(strategies) | Run::Load(strategies) => strategies
                 .iter()
                 .map(|&s| Line::Series(Series::cpu(s)))
                 .collect(),

@@ -16,6 +16,8 @@ const NUMBERS: Numbers = Numbers {
     convoy_fetches: 20,
     convoy_io_ms: 2.0,
     max_interval_ms: 50.0,
+    request_cpu_ms: 20.0,
+    asked_fraction: 0.8,
 };
 
 #[test]
@@ -39,10 +41,11 @@ fn every_lesson_has_a_unique_id_and_number_in_order() {
         assert_eq!(by_number(l.number), Some(l));
         assert_eq!(by_id(l.id), Some(l));
     }
-    assert_eq!(LESSONS.len(), 8);
-    assert!(by_number(0).is_none() && by_number(9).is_none() && by_id("nope").is_none());
+    assert_eq!(LESSONS.len(), 9);
+    assert!(by_number(0).is_none() && by_number(10).is_none() && by_id("nope").is_none());
     assert_eq!(next(&THE_WALL), Some(&PROCESSES));
-    assert_eq!(next(&CONVOY), None);
+    assert_eq!(next(&CONVOY), Some(&THE_CLIFF));
+    assert_eq!(next(&THE_CLIFF), None);
 }
 
 #[test]
@@ -76,6 +79,12 @@ fn every_claim_and_question_is_about_a_line_the_lesson_draws() {
         for claim in l.findings {
             let ok = match claim {
                 Claim::GrowsByOneFetch(s) | Claim::StaysFlat(s) | Claim::HitsTheWall(s) => drawn(s),
+                // The load claims are about a lesson that runs a load, and its lines.
+                Claim::TailClimbs(s) | Claim::FallsBehind(s) => l.is_load() && drawn(s),
+                Claim::Holds { steady, climbing } => {
+                    l.is_load() && drawn(steady) && drawn(climbing)
+                }
+                Claim::MedianOnModel => l.is_load(),
                 Claim::Faster { fast, slow, .. } => drawn(fast) && drawn(slow),
                 Claim::CopyingCosts { cheap, dear } => {
                     strategy_drawn(cheap) && strategy_drawn(dear)
@@ -136,6 +145,32 @@ fn every_question_fills_every_placeholder() {
         SERIAL_IO.question.expect("lesson 1 asks").ask(&NUMBERS),
         "Each fetch takes 100 ms. How long will serial take for N = 16?"
     );
+    assert_eq!(
+        THE_CLIFF.question.expect("lesson 9 asks").ask(&NUMBERS),
+        "Each request fetches (100 ms), then computes (20 ms), so async's one thread serves at \
+         most 50 requests a second. Offered 40 a second — 80% of that — at random moments, what \
+         will async's p99 latency be?"
+    );
+}
+
+#[test]
+fn load_rates_are_whole_fractions_of_one_threads_capacity() {
+    assert_eq!(load_rate(0.8, 20.0), 40.0);
+    assert_eq!(load_rate(1.2, 20.0), 60.0);
+    assert_eq!(load_rate(0.2, 30.0), 7.0, "6.67 rounds to 7");
+    assert_eq!(load_rate(0.001, 20.0), 1.0, "never below one a second");
+    assert_eq!(NUMBERS.one_thread_rps(), 50.0);
+    // The load lesson's lines are its strategies with their CPU work, named plainly.
+    assert_eq!(
+        THE_CLIFF.lines(),
+        [
+            Line::Series(Series::cpu(Async)),
+            Line::Series(Series::cpu(crate::strategy::StrategyId::Multicore))
+        ]
+    );
+    assert_eq!(THE_CLIFF.label(THE_CLIFF.lines()[0]), "async");
+    assert!(THE_CLIFF.is_load() && !THE_WALL.is_load());
+    assert_eq!(THE_CLIFF.runtime(), Runtime::Native);
 }
 
 #[test]

@@ -11,10 +11,10 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct WorkshopArgs {
-    /// The lesson to run (1-8); leave out to list them.
+    /// The lesson to run (1-9); leave out to list them.
     #[arg(value_parser = parse_lesson, value_name = "LESSON")]
     pub lesson: Option<u32>,
-    /// Delay of one fetch, in ms (lessons 1-6; the article uses 1000).
+    /// Delay of one fetch, in ms (lessons 1-6 and 9; the article uses 1000).
     #[arg(long, default_value_t = 100.0, value_parser = parse_io_ms, value_name = "MS")]
     pub io_ms: f64,
     /// Folder to write each lesson's chart (SVG) and report (JSON) into.
@@ -191,7 +191,7 @@ mod tests {
         let e = parse_lesson("99").unwrap_err();
         assert_eq!(
             e,
-            "there is no lesson 99; the lessons are 1-8; run `gilwall workshop` to list them"
+            "there is no lesson 99; the lessons are 1-9; run `gilwall workshop` to list them"
         );
         assert!(
             parse_lesson("three")

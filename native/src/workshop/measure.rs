@@ -2,10 +2,10 @@
 //! produce, and its findings — the claims the table lists, checked against what was measured
 //! (`findings`).
 
-use super::convoy;
 use super::findings::Checker;
 pub use super::findings::Finding;
 use super::plot::{LineChart, Series as PlotSeries};
+use super::{cliff, convoy};
 use crate::export::{Exporter, chart::Chart, markdown};
 use crate::python::{self, PyStrategy};
 use crate::sweep::Bench;
@@ -22,7 +22,7 @@ use std::path::Path;
 /// use [`Sizes::small`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sizes {
-    /// Delay of one fetch, ms (lessons 1-6).
+    /// Delay of one fetch, ms (lessons 1-6 and 9).
     pub io_ms: f64,
     /// Task counts N (lessons 1-5); the largest is the one predictions ask about.
     pub tasks: Vec<u32>,
@@ -38,6 +38,18 @@ pub struct Sizes {
     pub convoy_fetches: u32,
     /// Delay of each of those fetches, ms.
     pub convoy_io_ms: f64,
+    /// CPU work per request in lesson 9's load, ms: its rates are fractions of what one
+    /// thread serves, 1000 ÷ this a second.
+    pub load_cpu_ms: f64,
+    /// Lesson 9's offered rates as fractions of one thread's capacity, in order; those above 1
+    /// are past it.
+    pub load_fractions: Vec<f64>,
+    /// The fraction lesson 9's question asks about (one of `load_fractions`, below 1).
+    pub load_asked: f64,
+    /// Measured seconds per rate in lesson 9.
+    pub load_duration_s: f64,
+    /// Unmeasured seconds per rate before them.
+    pub load_warmup_s: f64,
 }
 
 impl Sizes {
@@ -52,6 +64,11 @@ impl Sizes {
             switch_intervals_ms: vec![1.0, 5.0, 10.0, 20.0, 50.0],
             convoy_fetches: 20,
             convoy_io_ms: 2.0,
+            load_cpu_ms: 20.0,
+            load_fractions: vec![0.2, 0.5, 0.8, 1.2],
+            load_asked: 0.8,
+            load_duration_s: 4.0,
+            load_warmup_s: 1.0,
         }
     }
 
@@ -62,6 +79,9 @@ impl Sizes {
             payloads_kb: vec![1, 8192],
             switch_intervals_ms: vec![1.0, 30.0],
             convoy_fetches: 12,
+            load_fractions: vec![0.2, 0.8, 1.2],
+            load_duration_s: 2.0,
+            load_warmup_s: 0.5,
             ..Sizes::new(100.0)
         }
     }
@@ -86,16 +106,28 @@ impl Sizes {
             convoy_fetches: self.convoy_fetches,
             convoy_io_ms: self.convoy_io_ms,
             max_interval_ms: self.switch_intervals_ms.iter().copied().fold(0.0, f64::max),
+            request_cpu_ms: self.load_cpu_ms,
+            asked_fraction: self.load_asked,
         }
     }
 
-    /// The largest x a run sweeps — N, the payload in KiB or the switch interval in ms — which
-    /// is where a lesson's question asks; `None` for the page's lesson.
-    pub fn largest_x(&self, run: &Run) -> Option<f64> {
+    /// Lesson 9's offered rates, req/s: [`Sizes::load_fractions`] of one thread's capacity.
+    pub fn load_rates(&self) -> Vec<f64> {
+        self.load_fractions
+            .iter()
+            .map(|&f| lesson::load_rate(f, self.load_cpu_ms))
+            .collect()
+    }
+
+    /// Where on the x axis a lesson's question asks: the largest x it sweeps — N, the payload
+    /// in KiB or the switch interval in ms — or, for the load, the rate it names; `None` for
+    /// the page's lesson.
+    pub fn asked_x(&self, run: &Run) -> Option<f64> {
         match run {
             Run::Tasks(_) => Some(self.max_tasks().into()),
             Run::Payloads(_) => Some(self.numbers(1).max_payload_kb as f64),
             Run::Convoy(_) => Some(self.numbers(1).max_interval_ms),
+            Run::Load(_) => Some(self.numbers(1).asked_rps()),
             Run::Page => None,
         }
     }
@@ -158,8 +190,9 @@ pub struct Outcome {
     pub table: String,
     /// The chart, SVG.
     pub chart: Vec<u8>,
-    /// The report in the shared format, for lessons that run gilwall's sweeps (1-6); lesson 8's
-    /// experiment is no sweep, and its rows are written as they are.
+    /// The report in the shared format, for lessons that run gilwall's sweeps (1-6) or its load
+    /// (9, as `load_points`); lesson 8's experiment is no sweep, and its rows are written as
+    /// they are.
     pub report: Option<Report>,
     /// CPython's reports, one per build, where the lesson ran the article's runtime too.
     pub python_reports: Vec<Report>,
@@ -225,6 +258,7 @@ pub fn run(
         Run::Tasks(series) => tasks_lesson(lesson, series, bench, s, pythons, progress)?,
         Run::Payloads(strategies) => copying_lesson(lesson, strategies, bench, s, progress)?,
         Run::Convoy(modes) => convoy::run(modes, bench, s, progress)?,
+        Run::Load(strategies) => cliff::run(lesson, strategies, bench, s, progress)?,
         Run::Page => bail!(
             "lesson {n} runs in the browser; there is nothing to measure here (gilwall workshop \
              {n} says how to open the page)"
@@ -417,6 +451,23 @@ fn python_lines(
 /// Says so when the CPU work took clearly longer than asked — a busy or throttled machine —
 /// since every CPU slope on the chart grows with it.
 fn busy_machine_note(report: &Report, s: &Sizes) -> Option<String> {
+    if !report.load_points.is_empty() {
+        // Lesson 9: the CPU each app measured per request, against the CPU asked.
+        let measured: Vec<f64> = report
+            .load_points
+            .iter()
+            .filter_map(|p| p.cpu_measured_ms)
+            .collect();
+        let median = gilwall_core::stats::Summary::of(&measured)?.median;
+        return (median > 1.3 * s.load_cpu_ms).then(|| {
+            format!(
+                "each request's CPU work took {median:.0} ms of CPU time here, not the {:.0} ms \
+                 calibrated: this machine is busy or throttled, so every capacity is lower than \
+                 the dotted lines say (the dashed model uses the CPU measured)",
+                s.load_cpu_ms
+            )
+        });
+    }
     let measured: Vec<f64> = report
         .points
         .iter()

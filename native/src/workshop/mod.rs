@@ -13,6 +13,7 @@
 //! - `measure` — runs what a lesson's table entry says, into rows, a table and a chart;
 //! - `findings` — checks the lesson's claims against the run and says its notes;
 //! - `convoy` — lesson 8's experiment (an I/O thread behind a CPU thread under the GIL);
+//! - `cliff` — lesson 9's load (the app as services under the same open-loop requests);
 //! - `plot` — charts and tables whose x axis is not N;
 //! - `predict` — each lesson's question, the prompt and its judgement;
 //! - `check` — `gilwall workshop check`, the exercises' checker (the Python track's in
@@ -25,6 +26,7 @@
 //! a [`WorkshopError`] in its flags' names.
 
 pub mod check;
+pub mod cliff;
 pub mod convoy;
 pub mod embedded;
 pub mod findings;
@@ -194,7 +196,44 @@ fn measured_lesson(lesson: &Lesson, options: &LessonOptions) -> Result<()> {
         Some(next) => println!("\nNext: gilwall workshop {} — {}", next.number, next.title),
         None => println!("\nThat was the last lesson. Exercises: gilwall workshop check"),
     }
+    if let Some(failed) = outcome.report.as_ref().and_then(failed_steps) {
+        bail!(
+            "{failed}, so the lesson measured failures there, not times; everything is saved in \
+             {}; run the lesson again",
+            options.out.display()
+        );
+    }
     Ok(())
+}
+
+/// What failed in a lesson's report, if anything: points with failed tasks, load steps with
+/// failed requests (503s from a full queue included). A lesson with failures exits non-zero.
+fn failed_steps(report: &gilwall_core::report::Report) -> Option<String> {
+    let points = report.points.iter().filter(|p| !p.complete()).count();
+    let steps: Vec<String> = report
+        .load_points
+        .iter()
+        .filter(|p| !p.complete())
+        .map(|p| {
+            format!(
+                "{} at {} req/s: {} of {} requests failed{}",
+                p.strategy,
+                p.rate_rps,
+                p.errors,
+                p.sent,
+                p.error_sample
+                    .as_deref()
+                    .map(|e| format!(" (e.g. {e})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    match (points, steps.is_empty()) {
+        (0, true) => None,
+        (0, false) => Some(steps.join("; ")),
+        (n, true) => Some(format!("{n} points had failed tasks")),
+        (n, false) => Some(format!("{n} points had failed tasks; {}", steps.join("; "))),
+    }
 }
 
 /// A lesson's opening: title, article section, explanation and what to look for.

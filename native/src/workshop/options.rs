@@ -15,7 +15,7 @@ pub const IO_MS: RangeInclusive<f64> = 10.0..=2000.0;
 pub struct LessonOptions {
     /// The lesson's number, 1 to [`LESSONS`]`.len()`.
     pub lesson: u32,
-    /// Delay of one fetch, in ms, within [`IO_MS`] (lessons 1-6 use it).
+    /// Delay of one fetch, in ms, within [`IO_MS`] (lessons 1-6 and 9 use it).
     pub io_ms: f64,
     /// Folder the lesson's chart (SVG) and report (JSON) go into.
     pub out: PathBuf,
@@ -101,7 +101,7 @@ mod tests {
         assert_eq!(check_lesson(3).map(|l| l.number), Ok(3));
         assert_eq!(
             check_lesson(99).unwrap_err().to_string(),
-            "there is no lesson 99; the lessons are 1-8"
+            "there is no lesson 99; the lessons are 1-9"
         );
         assert!(
             check_io_ms(5.0)

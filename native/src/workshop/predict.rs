@@ -17,7 +17,7 @@ pub struct Question {
     pub series: String,
     /// The line it refers to, by identity.
     pub line: Line,
-    /// The x it refers to: the largest the lesson sweeps.
+    /// The x it refers to: the largest the lesson sweeps (the load lesson: the rate it names).
     pub x: f64,
     /// The reasoning behind the right answer, shown when the guess was off.
     pub why: String,
@@ -33,7 +33,7 @@ pub fn question(n: u32, s: &Sizes, cores: u32) -> Option<Question> {
         ask: q.ask(&numbers),
         series: lesson.label(q.about),
         line: q.about,
-        x: s.largest_x(&lesson.run)?,
+        x: s.asked_x(&lesson.run)?,
         why: q.why(&numbers),
     })
 }
@@ -166,7 +166,14 @@ mod tests {
         assert_eq!((q.line, q.x), (Line::Convoy(Convoy::UnderGil), 50.0));
         assert!(q.why.ends_with("about 20 × 50 ms"), "{}", q.why);
         assert_eq!(question(7, &s, 2), None, "the page's lesson asks nothing");
-        assert_eq!(question(9, &s, 2), None);
+        let q = question(9, &s, 2).expect("lesson 9 asks");
+        assert_eq!(
+            (q.series.as_str(), q.line, q.x),
+            ("async", Line::Series(Series::cpu(StrategyId::Async)), 40.0),
+            "at 0.8 of what one thread serves with 20 ms of CPU each"
+        );
+        assert!(q.ask.contains("p99") && q.ask.contains("80%"), "{}", q.ask);
+        assert_eq!(question(10, &s, 2), None);
     }
 
     #[test]
