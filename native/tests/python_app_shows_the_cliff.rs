@@ -90,8 +90,6 @@ fn python_report(rate: f64, duration_s: f64) -> gilwall_core::report::Report {
 // Up to three runs, as the other timing tests here: the shape needs both cores, which another
 // build may hold for a while; a process pool that queued like one loop would fail all three.
 #[test]
-#[ignore = "this protocol (10 s at 10 req/s, within 3 runs) is not yet seen green 3 times on a \
-            quiet machine: run with --ignored there (issue 14)"]
 fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
     let _turn = turn();
     let mut tries = Vec::new();
