@@ -21,6 +21,18 @@ fn io_only(strategies: &[StrategyId], tasks: u32, repeats: u32) -> SweepSpec {
     }
 }
 
+/// gilwall's own server, in process, injecting `faults`.
+fn bench_with(faults: Faults) -> Bench {
+    Bench::start(
+        None,
+        ServerConfig {
+            faults,
+            ..ServerConfig::default()
+        },
+    )
+    .unwrap()
+}
+
 #[test]
 fn injected_faults_are_counted_at_about_their_rate() {
     let faults = Faults {
@@ -29,14 +41,7 @@ fn injected_faults_are_counted_at_about_their_rate() {
         malformed_rate: 0.1,
         jitter_ms: 5.0,
     };
-    let bench = Bench::start(
-        None,
-        ServerConfig {
-            faults,
-            ..ServerConfig::default()
-        },
-    )
-    .unwrap();
+    let bench = bench_with(faults);
     let strategies = [StrategyId::Async, StrategyId::Threads];
     let report = bench
         .run(
@@ -74,14 +79,7 @@ fn injected_faults_are_counted_over_http2_too() {
         malformed_rate: 0.1,
         jitter_ms: 0.0,
     };
-    let bench = Bench::start(
-        None,
-        ServerConfig {
-            faults,
-            ..ServerConfig::default()
-        },
-    )
-    .unwrap();
+    let bench = bench_with(faults);
     let spec = SweepSpec {
         http2: true,
         ..io_only(&[StrategyId::Async, StrategyId::Multicore], 200, 1)
@@ -110,14 +108,7 @@ fn a_point_where_every_fetch_failed_is_marked_and_the_sweep_goes_on() {
         fail_rate: 1.0,
         ..Faults::default()
     };
-    let bench = Bench::start(
-        None,
-        ServerConfig {
-            faults,
-            ..ServerConfig::default()
-        },
-    )
-    .unwrap();
+    let bench = bench_with(faults);
     let mut config = io_only(&[StrategyId::Serial, StrategyId::Async], 3, 1);
     config.tasks = vec![1, 3];
     let report = bench
