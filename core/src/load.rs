@@ -131,6 +131,17 @@ pub fn app_schedule(strategy: StrategyId, pool: u32, cores: u32) -> Schedule {
     }
 }
 
+/// Answers a second over a step: `ok` answers between the first measured request's intended
+/// time and the last answer (ms on one clock); 0 where nothing was answered.
+pub fn achieved_rps(ok: u64, first_intended_ms: f64, last_done_ms: f64) -> f64 {
+    let span_s = (last_done_ms - first_intended_ms) / 1000.0;
+    if ok > 0 && span_s > 0.0 {
+        ok as f64 / span_s
+    } else {
+        0.0
+    }
+}
+
 /// The highest rate, in requests per second, that `schedule` can serve on `cores` cores: the
 /// CPU executors' (at most `cores` at once) ÷ `cpu`, or the slots ÷ (`io` + `cpu`), whichever is
 /// lower. `None` when nothing bounds it (no CPU work and unbounded slots).

@@ -20,10 +20,8 @@
 //! reported too (`send_late_p99_ms`).
 
 use crate::kernel::Kernel;
-use crate::load::{
-    self, Arrivals, LoadPoint, ModelLatency, Percentiles, arrival_times, capacity_rps, quantile,
-};
-use crate::serving::{AppModel, app_model, app_model_latency};
+use crate::load::{self, Arrivals, LoadPoint, Percentiles, arrival_times, capacity_rps, quantile};
+use crate::serving::{AppModel, app_model, app_model_at};
 use crate::strategy::{Schedule, StrategyId};
 use crate::sweep::SpecError;
 use crate::sweep::spec::{MAX_BROWSER_WORKERS, MAX_TIMEOUT_MS, MAX_TITLE_CHARS};
@@ -482,26 +480,19 @@ pub fn point_of(
     late.sort_by(f64::total_cmp);
     let cpu: Vec<f64> = ok.iter().filter_map(|s| s.outcome.clone().ok()).collect();
     let cpu_measured_ms = (!cpu.is_empty()).then(|| cpu.iter().sum::<f64>() / cpu.len() as f64);
-    let model_cpu_ms = cpu_measured_ms.unwrap_or(spec.cpu_ms);
-    let model = app_model_latency(
+    let (model, model_cpu_ms) = app_model_at(
         arrivals,
         warm_ms,
         spec.io_ms,
-        model_cpu_ms,
+        (spec.cpu_ms, cpu_measured_ms),
         spec.model(strategy, cores),
-    )
-    .unwrap_or(ModelLatency { p50: 0.0, p99: 0.0 });
+    );
     let first = measured
         .iter()
         .map(|s| s.intended_ms)
         .fold(f64::INFINITY, f64::min);
     let last = ok.iter().map(|s| s.done_ms).fold(0.0, f64::max);
-    let span_s = (last - first) / 1000.0;
-    let achieved_rps = if !ok.is_empty() && span_s > 0.0 {
-        ok.len() as f64 / span_s
-    } else {
-        0.0
-    };
+    let achieved_rps = load::achieved_rps(ok.len() as u64, first, last);
     let pct = |q| quantile(&latency, q);
     let latency_ms = match (pct(0.5), pct(0.9), pct(0.99), pct(0.999), latency.last()) {
         (Some(p50), Some(p90), Some(p99), Some(p999), Some(&max)) => Some(Percentiles {

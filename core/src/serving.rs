@@ -152,6 +152,22 @@ pub fn app_model_latency(
     measured_percentiles(arrivals, from_ms, simulate_app(arrivals, io, cpu, model))
 }
 
+/// What a load point sets beside its measurement, for the page and `gilwall load` alike: the
+/// model's latency (zeros if no request is measured) at the CPU the requests' kernels took
+/// (`cpu_measured`, their mean), or at the CPU asked where none was measured; and that CPU.
+pub fn app_model_at(
+    arrivals: &[f64],
+    from_ms: f64,
+    io: f64,
+    (cpu_asked, cpu_measured): (f64, Option<f64>),
+    model: AppModel,
+) -> (ModelLatency, f64) {
+    let cpu = cpu_measured.unwrap_or(cpu_asked);
+    let latency = app_model_latency(arrivals, from_ms, io, cpu, model)
+        .unwrap_or(ModelLatency { p50: 0.0, p99: 0.0 });
+    (latency, cpu)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

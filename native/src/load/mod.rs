@@ -26,10 +26,10 @@ use crate::machine;
 use crate::server::{Background, ServerConfig};
 use anyhow::{Context, Result};
 use gilwall_core::load::{
-    Arrivals, LoadPoint, Percentiles, app_schedule, arrival_times, capacity_rps,
+    Arrivals, LoadPoint, Percentiles, achieved_rps, app_schedule, arrival_times, capacity_rps,
 };
 use gilwall_core::report::{Report, ReportRuntime};
-use gilwall_core::serving::{AppModel, app_model, app_model_latency};
+use gilwall_core::serving::{AppModel, app_model, app_model_at};
 use gilwall_core::{Kernel, StrategyId};
 use hdrhistogram::Histogram;
 use indicatif::ProgressBar;
@@ -613,15 +613,14 @@ fn load_point(
     t: &Tally,
 ) -> LoadPoint {
     let cpu_measured_ms = (t.cpu_n > 0).then(|| t.cpu_sum_ms / t.cpu_n as f64);
-    let model_cpu_ms = cpu_measured_ms.unwrap_or(options.cpu_ms);
-    let model = app_model_latency(times, warm_ms, options.io_ms, model_cpu_ms, serving)
-        .unwrap_or(gilwall_core::load::ModelLatency { p50: 0.0, p99: 0.0 });
-    let span_s = (t.last_done_ms - t.first_intended_ms) / 1000.0;
-    let achieved_rps = if t.ok > 0 && span_s > 0.0 {
-        t.ok as f64 / span_s
-    } else {
-        0.0
-    };
+    let (model, model_cpu_ms) = app_model_at(
+        times,
+        warm_ms,
+        options.io_ms,
+        (options.cpu_ms, cpu_measured_ms),
+        serving,
+    );
+    let achieved_rps = achieved_rps(t.ok, t.first_intended_ms, t.last_done_ms);
     let latency_ms = (t.ok > 0).then(|| Percentiles {
         p50: ms(t.latency.value_at_quantile(0.5)),
         p90: ms(t.latency.value_at_quantile(0.9)),
