@@ -4,12 +4,16 @@
 //! (+io+cpu per task), the wall (+cpu per task: CPU serialised on one thread), parallel
 //! (+cpu/P per task) and flat (+0: the fetches overlap).
 //!
+//! `cpu` is what the kernels actually took where the points measured it, not what was asked:
+//! on a shared machine a calibrated 100 ms kernel can take 150 ms, and the wall's +150 ms per
+//! task would then sit nearer serial's +200 (io + cpu asked) than the wall's +100.
+//!
 //! Only complete points (no failed task in any repeat) count: a failed fetch ends its task
 //! early, so a curve through failures is a curve of how fast things fail, and would pass for
 //! a shape the runtime never showed. A strategy with too few complete points gets a verdict
 //! that says so instead of a shape.
 
-use gilwall_core::report::Point;
+use gilwall_core::report::{CpuClock, Point};
 
 /// The shape a curve is closest to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +38,8 @@ pub fn classify(points: &[&Point], cores: u32) -> Option<(Shape, f64)> {
         return None;
     }
     let slope = (last.median_ms - first.median_ms) / f64::from(last.tasks - first.tasks);
-    let (io, cpu) = (last.io_ms, last.cpu_ms);
+    let io = last.io_ms;
+    let cpu = cpu_taken(&pts).unwrap_or(last.cpu_ms);
     let candidates: &[(Shape, f64)] = if cpu <= 0.0 {
         &[(Shape::Serial, io), (Shape::Flat, 0.0)]
     } else {
@@ -50,6 +55,20 @@ pub fn classify(points: &[&Point], cores: u32) -> Option<(Shape, f64)> {
         .iter()
         .min_by(|a, b| distance(a.1).total_cmp(&distance(b.1)))
         .map(|&(shape, _)| (shape, slope))
+}
+
+/// The CPU one task's kernel took, the mean over the points that measured it on a CPU clock;
+/// `None` when no point did or no CPU work was asked. Wall-clock kernel times (the browser's)
+/// are left out: with more executors than cores they include the time-slicing that makes the
+/// shape, and would turn a parallel curve into the wall.
+fn cpu_taken(points: &[&&Point]) -> Option<f64> {
+    let taken: Vec<f64> = points
+        .iter()
+        .filter(|p| p.cpu_ms > 0.0 && p.cpu_clock != Some(CpuClock::Wall))
+        .filter_map(|p| p.cpu_measured_ms)
+        .filter(|ms| ms.is_finite() && *ms > 0.0)
+        .collect();
+    (!taken.is_empty()).then(|| taken.iter().sum::<f64>() / taken.len() as f64)
 }
 
 /// The verdict for one strategy's points, e.g. "grows by one CPU slice per task: …"; `None`
@@ -154,6 +173,32 @@ mod tests {
             verdict(&[&point(1, 150.0, 50.0), &point(9, 560.0, 50.0)], 2)
                 .unwrap()
                 .contains("the wall")
+        );
+    }
+
+    /// The CI run that failed: Python's 100 ms kernels took ~150 ms on a busy host, and
+    /// asyncio + CPU grew +163 ms a task — the wall at the CPU taken, serial at the CPU asked.
+    #[test]
+    fn slow_kernels_are_judged_at_the_cpu_they_took() {
+        let taken = |mut p: Point, ms: f64| {
+            p.cpu_measured_ms = Some(ms);
+            p
+        };
+        let (one, four) = (point(1, 248.0, 100.0), point(4, 736.0, 100.0));
+        assert_eq!(
+            classify(&[&one, &four], 2).map(|c| c.0),
+            Some(Shape::Serial)
+        );
+        let (one, four) = (taken(one, 141.0), taken(four, 160.0));
+        assert_eq!(classify(&[&one, &four], 2).map(|c| c.0), Some(Shape::Wall));
+        // Serial at the same slow kernels still reads as serial (+250 = io + cpu taken).
+        let (one, four) = (
+            taken(point(1, 257.0, 100.0), 150.0),
+            taken(point(4, 1010.0, 100.0), 150.0),
+        );
+        assert_eq!(
+            classify(&[&one, &four], 2).map(|c| c.0),
+            Some(Shape::Serial)
         );
     }
 
