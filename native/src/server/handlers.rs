@@ -78,27 +78,29 @@ pub(super) fn routes(config: &ServerConfig) -> Routes {
         dice: Arc::new(Dice::default()),
         lateness: Arc::new(Lateness::default()),
     };
-    let api = Router::new()
+    let limit = middleware::from_fn_with_state(state.clone(), limit_in_flight);
+    // The data a fetch reads: only what the fetch needs on each answer (no page headers).
+    let data = Router::new()
         .route("/delay/{seconds}", get(delay))
         .route("/features", get(features))
+        .route_layer(limit.clone())
+        .with_state(state.clone());
+    let site = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/stats", get(stats))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            limit_in_flight,
-        ))
+        .route_layer(limit)
         .with_state(state.clone());
-    let app = match &config.www {
+    let site = match &config.www {
         // ServeDir resolves paths without ever leaving its folder (`..` and encoded forms are
         // refused) and picks MIME types from extensions, `application/wasm` included.
         Some(dir) => {
-            api.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
+            site.fallback_service(ServeDir::new(dir).append_index_html_on_directories(true))
         }
-        None if config.page_inside => api.fallback(page_inside),
-        None => api.fallback(no_page),
+        None if config.page_inside => site.fallback(page_inside),
+        None => site.fallback(no_page),
     };
     let [coop, coep, corp, server] = SITE_HEADERS;
-    let app = app
+    let app = site
         // Cross-origin isolation: required for SharedArrayBuffer (wasm threads) in the page.
         .layer(SetResponseHeaderLayer::overriding(coop.0, coop.1))
         .layer(SetResponseHeaderLayer::overriding(coep.0, coep.1))
@@ -106,6 +108,8 @@ pub(super) fn routes(config: &ServerConfig) -> Routes {
         // Names the server, so a static export's service worker left on this origin (same
         // host and port) knows gilwall serve answers here now and steps aside (www/sw.js).
         .layer(SetResponseHeaderLayer::if_not_present(server.0, server.1))
+        // Added after the page's header layers, so they do not wrap it.
+        .merge(data)
         .layer(CatchPanicLayer::custom(|_| bug()));
     Routes {
         app,
@@ -113,9 +117,13 @@ pub(super) fn routes(config: &ServerConfig) -> Routes {
     }
 }
 
-/// Headers on every answer: cross-origin isolation (COOP, COEP: SharedArrayBuffer for the
-/// page's wasm threads), CORP, and `Server: gilwall`, which a static export's service worker
-/// reads to step aside (www/sw.js). The router adds them as layers, the fast path by hand.
+/// Headers on the page's answers (its files, `/healthz`, `/stats`, refusals of unknown paths):
+/// cross-origin isolation (COOP, COEP: SharedArrayBuffer for the page's wasm threads), CORP,
+/// and `Server: gilwall`, which a static export's service worker reads on a navigation to step
+/// aside (www/sw.js). Not on the data answers (`/delay`, `/features`): COOP and COEP act only on
+/// documents and workers, CORP only on cross-origin loads without CORS, and the page fetches
+/// its data from its own origin; each client decodes every header of every answer, and these
+/// four were a tenth of what an answer cost each side at 10 000 in flight (BENCHMARKS.md).
 const SITE_HEADERS: [(header::HeaderName, HeaderValue); 4] = [
     (
         header::HeaderName::from_static("cross-origin-opener-policy"),
@@ -142,9 +150,9 @@ fn bug() -> Response {
 }
 
 /// The hot route without the router: a plain `GET /delay/{seconds}` (no query string, a delay
-/// within the cap, a free in-flight slot) is answered here, before axum's router, its
-/// in-flight middleware and its four header layers, which were about half of what an answer
-/// cost the server with 10 000 in flight (the article's step 2 at scale; BENCHMARKS.md).
+/// within the cap, a free in-flight slot) is answered here, before axum's router and its
+/// in-flight middleware (with the page's header layers it then had, about half of what an answer
+/// cost the server with 10 000 in flight: the article's step 2 at scale; BENCHMARKS.md).
 /// Anything else, errors included, goes to the router, so every refusal reads the same.
 #[derive(Clone)]
 pub(super) struct FastDelay(AppState);
@@ -180,14 +188,7 @@ impl FastDelay {
             .await;
             let late = state.late(started, ms + fault.1);
             drop(permit);
-            let mut response = answer(body, fault.0, late);
-            let headers = response.headers_mut();
-            let [coop, coep, corp, server] = SITE_HEADERS;
-            headers.insert(coop.0, coop.1);
-            headers.insert(coep.0, coep.1);
-            headers.entry(corp.0).or_insert(corp.1);
-            headers.entry(server.0).or_insert(server.1);
-            response
+            answer(body, fault.0, late)
         };
         Some(async move {
             use futures::FutureExt;
