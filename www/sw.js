@@ -78,7 +78,6 @@ async function delay(request, url) {
   if (typeof ms === 'string') return error(400, ms);
   const refused = faultParams(url);
   if (refused) return error(400, refused);
-  const started = performance.now();
   await sleep(ms);
   const headers = {};
   for (const [k, v] of request.headers) headers[k.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('-')] = v;
@@ -86,7 +85,7 @@ async function delay(request, url) {
     args: Object.fromEntries(url.searchParams), data: '', files: {}, form: {}, headers,
     origin: '127.0.0.1', url: url.href,
   }, null, 2);
-  return json(body, performance.now() - started - ms);
+  return json(body);
 }
 
 /** `GET /features?delay_ms=&size=&seed=`: core's payload, built while the delay runs. */
@@ -104,12 +103,11 @@ async function features(url) {
   if (size > BigInt(static_max_payload_bytes())) {
     return error(400, `size ${size} is above the server's cap of ${static_max_payload_bytes()} bytes (gilwall serve --max-payload-kb)`);
   }
-  const started = performance.now();
   // The timer starts first, so building the payload overlaps the wait as on the native server.
   const waited = sleep(ms);
   const body = payload(seed, Number(size));
   await waited;
-  return json(body, performance.now() - started - ms);
+  return json(body);
 }
 
 function payload(seed, size) {
@@ -155,11 +153,10 @@ function faultParams(url) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function json(body, lateMs) {
+function json(body) {
   return new Response(body, {
     headers: {
       'Content-Type': 'application/json',
-      'Server-Timing': `lateness;dur=${Math.max(0, lateMs).toFixed(3)}`,
       'Cross-Origin-Resource-Policy': 'same-origin',
     },
   });
