@@ -179,7 +179,7 @@ mod driver_side {
     use gilwall_core::calibrate::calibrate;
     use gilwall_core::kernel::Kernel;
     use gilwall_core::payload;
-    use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, compute, traced};
+    use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, traced_compute};
     use gilwall_core::timeline::{Lane, Span, SpanKind};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
@@ -252,7 +252,7 @@ mod driver_side {
             let lane = Lane::PoolThread(rayon::current_thread_index().unwrap_or(0) as u32);
             let began = clock.now_ms();
             let wait = (began - at > 0.2).then(|| Span::new(SpanKind::WaitCpu, lane, at, began));
-            let (computed, cpu) = traced(&clock, lane, || compute(&body, &spec));
+            let (computed, cpu) = traced_compute(&clock, lane, &body, &spec);
             let _ = tx.send((computed, wait.into_iter().chain([cpu]).collect::<Vec<_>>()));
         });
         // Waking this future from a pool thread goes through `Atomics.waitAsync`, so the

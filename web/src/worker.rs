@@ -7,7 +7,7 @@ use crate::trace::RepeatClock;
 use crate::wire::Job;
 use gilwall_core::kernel::Kernel;
 use gilwall_core::payload;
-use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, compute, traced};
+use gilwall_core::task::{Clock, Copied, Fetcher, TaskOutcome, TaskSpec, traced_compute};
 use gilwall_core::timeline::{Lane, Span, SpanKind};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -64,7 +64,7 @@ pub async fn worker_handle(job: String, body: JsValue, origin: f64) -> Result<Js
     let outcome = match body {
         Err(e) => TaskOutcome::fetch_failed(&spec, e, None),
         Ok(body) => {
-            let (computed, cpu) = traced(&clock, lane, || compute(&body, &spec));
+            let (computed, cpu) = traced_compute(&clock, lane, &body, &spec);
             spans.push(cpu);
             let t1 = clock.now_ms();
             let features = js_sys::Uint8Array::from(&body[..]);

@@ -186,8 +186,11 @@ impl<'p> Recorder<'p> {
             p.cpu_clock = Some(clock);
             // Wall time is CPU time only while each kernel has a core to itself; with more
             // executors than cores the OS time-slices them and a kernel's wall time stretches.
+            // With no kernel (I/O only, timed on the wall clock: `KernelClock`) there is only
+            // a JSON check of microseconds to stretch, nothing the model would notice.
             let schedule = point.strategy.schedule(point.tasks, point.pool, plan.cores);
-            let sliced = schedule.cpu_executors.min(point.tasks) > plan.cores;
+            let sliced =
+                plan.iterations > 0 && schedule.cpu_executors.min(point.tasks) > plan.cores;
             if p.complete() && !(clock == CpuClock::Wall && sliced) {
                 // The mean, not the median: a wall of N slices adds them all up.
                 p.set_model_at_measured(plan.model_ms(point, cpu.mean));

@@ -9,7 +9,7 @@
 use super::{PointCtx, PointRun};
 use crate::fetch::AsyncFetcher;
 use crate::machine::InstantClock;
-use gilwall_core::task::{Clock, Fetcher, TaskOutcome, compute, traced};
+use gilwall_core::task::{Clock, Fetcher, TaskOutcome, traced_compute};
 use gilwall_core::timeline::{Lane, Span, SpanKind};
 
 /// Runs the point: async fetches on one thread, CPU on a rayon pool.
@@ -44,7 +44,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
                 // Every job runs on one of the pool's threads, which have an index.
                 let lane = Lane::PoolThread(rayon::current_thread_index().unwrap_or(0) as u32);
                 let wait = Span::new(SpanKind::WaitCpu, lane, at, clock.now_ms());
-                let (computed, cpu) = traced(&clock, lane, || compute(&body, &spec));
+                let (computed, cpu) = traced_compute(&clock, lane, &body, &spec);
                 // The receiver only goes away if the whole run was dropped; nothing to tell.
                 let _ = tx.send((computed, [wait, cpu]));
             });

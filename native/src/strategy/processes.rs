@@ -20,7 +20,7 @@
 use super::{PointCtx, PointRun};
 use crate::machine::InstantClock;
 use anyhow::Context;
-use gilwall_core::task::{Clock, Copied, TaskOutcome, TaskSpec, compute, traced};
+use gilwall_core::task::{Clock, Copied, TaskOutcome, TaskSpec, traced_compute};
 use gilwall_core::timeline::{Lane, Span, SpanKind};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Write};
@@ -225,7 +225,7 @@ pub fn worker_main() -> anyhow::Result<()> {
                 features: String::new(),
             },
             Ok(body) => {
-                let (computed, cpu) = traced(&task_clock, Lane::Serial, || compute(&body, spec));
+                let (computed, cpu) = traced_compute(&task_clock, Lane::Serial, &body, spec);
                 WorkerReply {
                     outcome: TaskOutcome::computed(spec.index, Some(fetched_at_ms), computed)
                         .with_spans([fetch, cpu]),

@@ -4,7 +4,7 @@
 use super::{PointCtx, PointRun};
 use crate::fetch::{blocking_client_with, blocking_fetch};
 use crate::machine::InstantClock;
-use gilwall_core::task::{Clock, TaskOutcome, TaskSpec, traced};
+use gilwall_core::task::{Clock, TaskOutcome, TaskSpec};
 use gilwall_core::timeline::{Lane, Span, SpanKind};
 
 /// Runs the point serially.
@@ -38,7 +38,7 @@ pub(crate) fn blocking_task(
     match body {
         Err(e) => TaskOutcome::fetch_failed(spec, e, Some(fetched_at_ms)).with_spans([fetch]),
         Ok(body) => {
-            let (computed, cpu) = traced(clock, lane, || gilwall_core::task::compute(&body, spec));
+            let (computed, cpu) = gilwall_core::task::traced_compute(clock, lane, &body, spec);
             TaskOutcome::computed(spec.index, Some(fetched_at_ms), computed)
                 .with_spans([fetch, cpu])
         }
