@@ -1,6 +1,7 @@
 // The page's presets and colours come from core's tables through the wasm module: the buttons
-// are core's presets in core's order, /?lesson=N opens the preset core's lesson table names, and
-// every strategy wears the colour core gives it (the same as on the gilwall command's charts).
+// are core's presets in core's order (the load mode's too), /?lesson=N opens the preset or load
+// preset core's lesson table names, /?load=ID a load preset, and every strategy wears the
+// colour core gives it (the same as on the gilwall command's charts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ let browser, page, errors;
 /** The wasm module's own answers, from the instance the page already initialised. */
 const fromWasm = (p) => p.evaluate(async () => {
   const wasm = await import('/pkg/gilwall_web.js');
-  return { presets: wasm.presets(), colours: wasm.strategy_colours() };
+  return { presets: wasm.presets(), loadPresets: wasm.load_presets(), colours: wasm.strategy_colours() };
 });
 
 /** Every strategy's colour as core's source writes it: `StrategyId::AsyncRayon` → `async-rayon`. */
@@ -101,15 +102,68 @@ test('/?lesson=3 opens the wall preset with its config, and /?preset=ID opens th
   assert.equal(native.preset, 'the-wall', 'the default stays');
   assert.match(native.status, /lesson 8, .*convoy effect, runs only natively: gilwall workshop 8/);
   await eight.close();
-  // Lesson 9, the load, also runs natively; a lesson past the last names how many there are.
-  const { page: nine } = await openPage(browser.context, '/?lesson=9');
-  assert.match((await controls(nine)).status, /lesson 9, The cliff: latency under load, runs only natively: gilwall workshop 9/);
-  await nine.close();
+  // A lesson past the last names how many there are.
   const { page: ten } = await openPage(browser.context, '/?lesson=10');
   assert.match((await controls(ten)).status, /there is no lesson 10; the lessons are 1-9/);
   await ten.close();
   const { page: typo } = await openPage(browser.context, '/?preset=nope');
   assert.match((await controls(typo)).status, /there is no preset "nope"; the presets are: serial, async-io, the-wall/);
+  await typo.close();
+});
+
+/** What the load mode's controls say now, and whether it is the mode shown. */
+const loadControls = (p) => p.evaluate(() => {
+  const f = document.querySelector('#load-config').elements;
+  return {
+    shown: !document.querySelector('#load-section').hidden && document.querySelector('#controls').hidden,
+    preset: document.querySelector('#load-presets button.active')?.dataset.preset ?? null,
+    strategies: [...document.querySelectorAll('#load-config input[name="load-strategy"]:checked')].map((i) => i.value),
+    rates: f.rates.value, io_ms: f.io_ms.value, cpu_ms: f.cpu_ms.value, duration_s: f.duration_s.value,
+    note: document.querySelector('#load-note').textContent,
+    status: document.querySelector('#load-status').textContent,
+    error: document.querySelector('#load-status').className === 'error',
+  };
+});
+
+test('the load mode\'s buttons are core\'s load presets; /?lesson=9 opens the cliff in it, /?load=ID any', async () => {
+  const { loadPresets } = await fromWasm(page);
+  const buttons = await page.locator('#load-presets button').evaluateAll((els) => els.map((b) => [b.dataset.preset, b.textContent]));
+  assert.deepEqual(buttons, loadPresets.map((p) => [p.id, p.label]));
+  const table = readFileSync(join(ROOT, 'core/src/lesson/load_presets.rs'), 'utf8');
+  const script = readFileSync(join(ROOT, 'www/load.js'), 'utf8');
+  for (const p of loadPresets) {
+    assert.ok(table.includes(`label: "${p.label}"`), `${p.label} is not in core's table`);
+    assert.ok(!script.includes(p.label), `${p.label} is written in load.js too`);
+  }
+  assert.deepEqual(loadPresets.filter((p) => p.default).map((p) => p.id), ['service']);
+  const cliff = loadPresets.find((p) => p.lessons.includes(9));
+  assert.equal(cliff?.id, 'the-cliff', 'core\'s lesson 9 opens the cliff');
+
+  // Lesson 9 runs natively, and the page opens its browser twin: the load mode with the cliff.
+  const { page: nine, errors: nineErrors } = await openPage(browser.context, '/?lesson=9');
+  const now = await loadControls(nine);
+  assert.deepEqual(
+    { ...now, note: undefined },
+    {
+      shown: true, preset: 'the-cliff', strategies: ['async', 'async-workers'], rates: '5,13,20,30', io_ms: '100',
+      cpu_ms: '40', duration_s: '2.5', note: undefined, status: now.status, error: false,
+    },
+  );
+  assert.match(now.note, /^Lesson 9 in the page/);
+  assert.doesNotMatch(now.status + (await controls(nine)).status, /natively/);
+  assert.equal(await nine.locator('#mode input[value="load"]').isChecked(), true);
+  assert.deepEqual(nineErrors, []);
+  await nine.close();
+
+  const { page: same } = await openPage(browser.context, '/?load=same-rates');
+  assert.deepEqual([(await loadControls(same)).shown, (await loadControls(same)).preset], [true, 'same-rates']);
+  await same.close();
+  // A load preset that does not exist is named, with the ones that do.
+  const { page: typo } = await openPage(browser.context, '/?load=nope');
+  const refused = await loadControls(typo);
+  assert.ok(refused.shown && refused.error, JSON.stringify(refused));
+  assert.equal(refused.status, `there is no load preset "nope"; the load presets are: ${loadPresets.map((p) => p.id).join(', ')}`);
+  assert.match(refused.status, /service, same-rates, the-cliff/);
   await typo.close();
 });
 

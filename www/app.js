@@ -86,7 +86,6 @@ function buildControls() {
     nav.appendChild(b);
   }
   nav.querySelector('button[data-default]')?.click();
-  openFromUrl(new URLSearchParams(location.search));
 }
 
 /** The strategies among `ids` that this page cannot run, with why. */
@@ -101,13 +100,16 @@ function openPreset(id) {
   return Boolean(button);
 }
 
-// The workshop's lessons link here as /?lesson=N (gilwall workshop, WORKSHOP.md), and a preset
-// can be linked as /?preset=ID: core's lesson table says which preset each lesson opens.
+// The workshop's lessons link here as /?lesson=N (gilwall workshop, WORKSHOP.md), a preset as
+// /?preset=ID and a load preset as /?load=ID (in the requests-per-second mode): core's lesson
+// table says which preset or load preset each lesson opens.
 function openFromUrl(params) {
   const id = params.get('preset');
   if (id !== null && !openPreset(id)) {
     setStatus(`there is no preset "${id}"; the presets are: ${state.presets.map((p) => p.id).join(', ')}`, true);
   }
+  const load = params.get('load');
+  if (load !== null) openLoadPreset(load);
   const n = params.get('lesson');
   if (n === null) return;
   const lesson = state.lessons.find((l) => String(l.number) === n.trim());
@@ -115,8 +117,19 @@ function openFromUrl(params) {
     setStatus(`there is no lesson ${n}; the lessons are 1-${state.lessons.length} (gilwall workshop lists them)`, true);
   } else if (lesson.preset) {
     openPreset(lesson.preset);
+  } else if (lesson.load_preset) {
+    // A load lesson's browser twin (lesson 9, the cliff): its load preset, in the load mode.
+    openLoadPreset(lesson.load_preset);
   } else {
     setStatus(`lesson ${lesson.number}, ${lesson.title}, runs only natively: gilwall workshop ${lesson.number}`);
+  }
+}
+
+/** Shows the load mode with the load preset `id`, or says which there are. */
+function openLoadPreset(id) {
+  showMode('load');
+  if (!loadMode.openPreset(id)) {
+    loadMode.setStatus(`there is no load preset "${id}"; the load presets are: ${loadMode.presets.map((p) => p.id).join(', ')}`, true);
   }
 }
 
@@ -508,6 +521,7 @@ async function main() {
   loadMode = setupLoad({ meter, colour, strategies: state.strategies });
   document.querySelectorAll('#mode input').forEach((i) => i.addEventListener('change', () => showMode(i.value)));
   if (new URLSearchParams(location.search).get('mode') === 'load') showMode('load');
+  openFromUrl(new URLSearchParams(location.search));
 
   window.gilwall = {
     version: version(),

@@ -13,10 +13,11 @@ const $ = (sel) => document.querySelector(sel);
 /**
  * Sets up the mode's controls. `meter` is the page's responsiveness meter, `colour(id)` core's
  * colour of a strategy, `strategies` the browser strategies as wasm describes them (whether
- * this page runs each, and why not); returns `{ load(config), stop(), report() }`.
+ * this page runs each, and why not); returns `{ load(config), stop(), report(), responsiveness(),
+ * openPreset(id), presets, setStatus(msg, error) }`.
  */
 export function setupLoad({ meter, colour, strategies = [] }) {
-  const state = { load: null, report: null, windows: new Map(), frozen: new Map(), stopping: false };
+  const state = { load: null, report: null, windows: new Map(), frozen: new Map(), stopping: false, preset: null };
   const form = $('#load-config');
   const f = form.elements;
 
@@ -38,22 +39,37 @@ export function setupLoad({ meter, colour, strategies = [] }) {
       i.parentElement.lastChild.textContent = `${s.id} (unavailable)`;
     }
   });
+  // Core's load presets (lesson 9's browser twin among them), as buttons like the sweep's. The
+  // active one's whole config runs when Run is pressed unedited: the form shows only some of
+  // its fields (not its warm-up or seed).
+  const presets = load_presets();
   const nav = $('#load-presets');
-  for (const p of load_presets()) {
+  for (const p of presets) {
     const b = Object.assign(document.createElement('button'), { type: 'button', textContent: p.label });
     b.dataset.preset = p.id;
+    if (p.default) b.dataset.default = '';
     b.addEventListener('click', () => {
       nav.querySelectorAll('button').forEach((x) => x.classList.toggle('active', x === b));
-      $('#load-note').textContent = p.note;
+      const missing = p.config.strategies.filter((id) => strategies.some((s) => s.id === id && !s.available));
+      $('#load-note').textContent = p.note + (missing.length ? ` (Not on this page: ${missing.join(', ')}.)` : '');
       applyConfig(p.config);
+      state.preset = p.config;
     });
     nav.appendChild(b);
   }
-  nav.querySelector('button')?.click();
+  nav.querySelector('button[data-default]')?.click();
   form.addEventListener('input', () => {
     nav.querySelectorAll('button').forEach((b) => b.classList.remove('active'));
     $('#load-note').textContent = '';
+    state.preset = null;
   });
+
+  /** Clicks the button of the load preset `id` (`/?load=ID`, `/?lesson=9`); false if there is none. */
+  function openPreset(id) {
+    const button = [...nav.querySelectorAll('button')].find((b) => b.dataset.preset === id);
+    button?.click();
+    return Boolean(button);
+  }
 
   function applyConfig(c) {
     if (c.strategies) {
@@ -93,6 +109,7 @@ export function setupLoad({ meter, colour, strategies = [] }) {
       applyConfig(config);
       nav.querySelectorAll('button').forEach((b) => b.classList.remove('active'));
       $('#load-note').textContent = config.title ?? '';
+      state.preset = null;
     }
     state.load = run;
     state.report = { load_points: [], machine: { cores: navigator.hardwareConcurrency || 1 } };
@@ -239,12 +256,12 @@ export function setupLoad({ meter, colour, strategies = [] }) {
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    load(formConfig(), { fromForm: true }).catch((err) => setStatus(err.message, true));
+    load(state.preset ?? formConfig(), { fromForm: true }).catch((err) => setStatus(err.message, true));
   });
   $('#load-stop').addEventListener('click', stop);
   $('#load-show-model').addEventListener('change', redraw);
   $('#load-download').addEventListener('click', download);
   $('#load-run').disabled = false;
   redraw();
-  return { load: (config) => load(config), stop, report: () => state.report, responsiveness };
+  return { load: (config) => load(config), stop, report: () => state.report, responsiveness, openPreset, presets, setStatus };
 }

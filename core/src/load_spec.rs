@@ -18,6 +18,9 @@
 //! the main thread with `async`'s kernels, so a frozen thread fires its timers late, and that
 //! delay is the queueing the user feels (no coordinated omission). How late the sends were is
 //! reported too (`send_late_p99_ms`).
+//!
+//! The page's load presets, lesson 9's browser twin among them, are values in
+//! [`crate::lesson`] beside the sweep presets ([`crate::lesson::LOAD_PRESETS`]).
 
 use crate::kernel::Kernel;
 use crate::load::{self, Arrivals, LoadPoint, Percentiles, arrival_times, capacity_rps, quantile};
@@ -409,40 +412,6 @@ impl LoadSpec {
     }
 }
 
-/// A preset of the page's load mode: one value holding all of itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LoadPreset {
-    /// Its id (`/?load=ID`).
-    pub id: &'static str,
-    /// The button's label.
-    pub label: &'static str,
-    /// What it shows, one or two sentences.
-    pub note: &'static str,
-    /// The config it runs.
-    pub config: LoadSpec,
-}
-
-/// The page's load presets, in the order of the buttons; the first is the default.
-pub fn presets() -> Vec<LoadPreset> {
-    vec![
-        LoadPreset {
-            id: "service",
-            label: "Step 3 as a service",
-            note: "Each request fetches features (300 ms), then computes (150 ms). One thread saturates at 1/cpu = 6.7 req/s and its p99 climbs well before; two Web Workers hold until 2/cpu = 13.3. Rates are fractions of each one's capacity.",
-            config: LoadSpec::default(),
-        },
-        LoadPreset {
-            id: "same-rates",
-            label: "Same rates, both",
-            note: "The same offered rates for the main thread and the workers: past 6.7 req/s the main thread cannot keep up and its queue grows for as long as the step lasts, while the workers' latency stays at fetch + CPU.",
-            config: LoadSpec {
-                rates: vec![1.5, 3.0, 4.5, 6.0, 7.5],
-                ..LoadSpec::default()
-            },
-        },
-    ]
-}
-
 /// One request of a step as the runtime timed it, ms on one clock from the step's start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sent {
@@ -629,15 +598,6 @@ mod tests {
             "{words}"
         );
         assert!(!words.contains("answered only"), "{words}");
-    }
-
-    #[test]
-    fn every_preset_checks_and_ids_are_unique() {
-        let ps = presets();
-        for p in &ps {
-            assert_eq!(p.config.check(2), Ok(()), "{}", p.id);
-            assert_eq!(ps.iter().filter(|q| q.id == p.id).count(), 1);
-        }
     }
 
     #[test]

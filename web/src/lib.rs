@@ -90,8 +90,8 @@ pub fn presets() -> JsValue {
     browser::to_js(&preset::describe_all())
 }
 
-/// The workshop's lessons (number, id, title, runtime, preset), so `/?lesson=N` can say what a
-/// lesson without a preset is.
+/// The workshop's lessons (number, id, title, runtime, preset, load preset), so `/?lesson=N`
+/// opens the preset or load preset a lesson names, and can say what a lesson without one is.
 #[wasm_bindgen]
 pub fn lessons() -> JsValue {
     browser::to_js(&preset::lessons())
@@ -107,10 +107,12 @@ pub fn kernels() -> JsValue {
     browser::to_js(&serde_json::Value::Array(list))
 }
 
-/// The page's load presets from core (id, label, note, the config `gilwall.runLoad` takes).
+/// The page's load presets from core's lesson table, in the order of the buttons: id, label,
+/// note, the config `gilwall.runLoad` takes, the lessons that open them (`/?lesson=9`) and
+/// which is the default.
 #[wasm_bindgen]
 pub fn load_presets() -> JsValue {
-    browser::to_js(&gilwall_core::load_spec::presets())
+    browser::to_js(&preset::describe_load())
 }
 
 /// Each strategy's knee in words for a report's load points (`[{strategy, words}]`), in

@@ -1,8 +1,8 @@
 //! The nine lessons, in order: the text a facilitator reads out (kept here so WORKSHOP.md, the
 //! command and the page agree), what each runs, what it asks and which claims it checks.
 
-use super::presets;
 use super::{Claim, Convoy, Lesson, Line, Note, PythonSeries, Question, Run, Series};
+use super::{load_presets, presets};
 use crate::strategy::StrategyId::{Async, Gil, Multicore, Processes, Serial, Threads};
 
 /// Every lesson, in order.
@@ -41,6 +41,7 @@ pub const SERIAL_IO: Lesson = Lesson {
     findings: &[Claim::GrowsByOneFetch(Series::io_only(Serial))],
     notes: &[],
     preset: Some(&presets::SERIAL),
+    load_preset: None,
 };
 
 /// Lesson 2: async I/O stays flat.
@@ -69,6 +70,7 @@ pub const ASYNC_IO: Lesson = Lesson {
     ],
     notes: &[],
     preset: Some(&presets::ASYNC_IO),
+    load_preset: None,
 };
 
 /// Lesson 3: CPU work joins, and async and the GIL hit the wall.
@@ -105,6 +107,7 @@ pub const THE_WALL: Lesson = Lesson {
          and run_in_executor against this server, beside these strategies",
     )],
     preset: Some(&presets::THE_WALL),
+    load_preset: None,
 };
 
 /// Lesson 4: processes get past the wall, at a price.
@@ -142,6 +145,7 @@ pub const PROCESSES: Lesson = Lesson {
     }],
     notes: &[Note::PriceAtSmallestN(Series::cpu(Processes))],
     preset: Some(&presets::WORKERS),
+    load_preset: None,
 };
 
 /// Lesson 5's CPython line on the free-threaded build: a `ThreadPoolExecutor` with no GIL.
@@ -203,6 +207,7 @@ pub const FREE_THREADS: Lesson = Lesson {
         slow: Series::cpu(Async),
     }],
     preset: Some(&presets::WASM_THREADS),
+    load_preset: None,
 };
 
 /// Lesson 6: the price of copying, over payload sizes.
@@ -241,6 +246,7 @@ pub const COPYING: Lesson = Lesson {
          payload, and the model counts only the fetch delay and the kernel",
     )],
     preset: Some(&presets::ASYNC_WORKERS),
+    load_preset: None,
 };
 
 /// Lesson 7: the wall in the browser, on the demo page.
@@ -263,6 +269,7 @@ pub const BROWSER: Lesson = Lesson {
     findings: &[],
     notes: &[],
     preset: Some(&presets::WORKERS),
+    load_preset: None,
 };
 
 /// Lesson 8: the GIL's switch interval and the convoy effect.
@@ -297,6 +304,7 @@ pub const CONVOY: Lesson = Lesson {
          pays up to that after every blocking call",
     )],
     preset: None,
+    load_preset: None,
 };
 
 /// Lesson 9: the wall as a service's users feel it — latency under an open-loop load.
@@ -349,10 +357,11 @@ pub const THE_CLIFF: Lesson = Lesson {
              --strategy async`",
         ),
         Note::Says(
-            "the browser's version: the demo page's \"requests per second\" mode (/?mode=load, \
-             its \"Step 3 as a service\" preset) sends the same kind of stream to the page's \
-             main thread and to Web Workers",
+            "the browser's version: the demo page's /?lesson=9 opens its \"requests per \
+             second\" mode with the \"9 · the cliff\" preset, the same kind of stream sent to \
+             the page's main thread and to Web Workers (about 30 s)",
         ),
     ],
     preset: None,
+    load_preset: Some(&load_presets::THE_CLIFF),
 };

@@ -13,12 +13,14 @@
 //! business, and only the numbers a question is asked with come in from outside ([`Numbers`]).
 
 mod lessons;
+mod load_presets;
 mod presets;
 
 pub use lessons::{
     ASYNC_IO, BROWSER, CONVOY, COPYING, FREE_THREADS, LESSONS, PROCESSES, PYTHON_FREE_THREADS,
     PYTHON_GIL_THREADS, SERIAL_IO, THE_CLIFF, THE_WALL,
 };
+pub use load_presets::{DEFAULT_LOAD_PRESET, LOAD_PRESETS};
 pub use presets::{DEFAULT_PRESET, PRESETS};
 
 /// The page's presets by name, for lessons that open one and for tests.
@@ -28,7 +30,14 @@ pub mod preset {
     };
 }
 
+/// The page's load presets by name, for the lesson that opens one and for tests.
+pub mod load_preset {
+    pub use super::load_presets::{SAME_RATES, SERVICE, THE_CLIFF};
+}
+
 use crate::kernel::Kernel;
+use crate::load::Arrivals;
+use crate::load_spec::LoadSpec;
 use crate::strategy::{Runtime, StrategyId};
 use crate::sweep::SweepSpec;
 use serde::{Deserialize, Serialize};
@@ -401,6 +410,9 @@ pub struct Lesson {
     pub notes: &'static [Note],
     /// The page's preset that shows the same step in the browser, if any.
     pub preset: Option<&'static Preset>,
+    /// The page's load preset that shows the same load in the browser, if any (lesson 9's
+    /// browser twin: `/?lesson=N` opens it in the page's requests-per-second mode).
+    pub load_preset: Option<&'static LoadPreset>,
 }
 
 impl Lesson {
@@ -533,6 +545,105 @@ impl Preset {
 /// The preset whose id is `id`.
 pub fn preset_by_id(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
+}
+
+/// The rates a load preset offers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LoadRates {
+    /// These fractions of each strategy's own modelled capacity: each is taken to its knee.
+    OwnCapacity(&'static [f64]),
+    /// These fractions of what one thread serves (1000 ÷ CPU ms a second, as the load lesson's
+    /// [`load_rate`]), the same rates for every strategy: the main thread's capacity is the
+    /// ruler, so the pool is offered the very requests that push the main thread off its cliff.
+    OneThread(&'static [f64]),
+    /// These rates, requests per second, for every strategy.
+    Given(&'static [f64]),
+}
+
+/// One of the page's load presets: a button of its requests-per-second mode that sets the
+/// controls for one load.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadPreset {
+    /// Its stable identifier, as in the page's `/?load=ID`.
+    pub id: &'static str,
+    /// The button's label.
+    pub label: &'static str,
+    /// What the load shows, shown under the buttons.
+    pub note: &'static str,
+    /// The strategies it selects, in the order they run.
+    pub strategies: &'static [StrategyId],
+    /// The rates it offers.
+    pub rates: LoadRates,
+    /// How requests arrive.
+    pub arrivals: Arrivals,
+    /// Measured seconds per rate.
+    pub duration_s: f64,
+    /// Unmeasured seconds per rate before them.
+    pub warmup_s: f64,
+    /// Fetch delay per request, ms.
+    pub io_ms: f64,
+    /// CPU work per request, ms.
+    pub cpu_ms: f64,
+    /// The kernel doing the CPU work.
+    pub kernel: Kernel,
+    /// Size of each fetched payload, KiB.
+    pub payload_kb: u64,
+    /// Seed of the arrivals.
+    pub seed: u64,
+}
+
+impl LoadPreset {
+    /// The load it sets up, as the page's `gilwall.runLoad(config)` takes it.
+    pub fn spec(&self) -> LoadSpec {
+        let (rates, fractions) = match self.rates {
+            LoadRates::OwnCapacity(f) => (Vec::new(), f.to_vec()),
+            LoadRates::OneThread(f) => (
+                f.iter().map(|&f| load_rate(f, self.cpu_ms)).collect(),
+                Vec::new(),
+            ),
+            LoadRates::Given(r) => (r.to_vec(), Vec::new()),
+        };
+        LoadSpec {
+            strategies: self.strategies.to_vec(),
+            rates,
+            fractions,
+            arrivals: self.arrivals,
+            duration_s: self.duration_s,
+            warmup_s: self.warmup_s,
+            io_ms: self.io_ms,
+            cpu_ms: self.cpu_ms,
+            kernel: self.kernel,
+            payload_kb: self.payload_kb,
+            seed: self.seed,
+            ..LoadSpec::default()
+        }
+    }
+
+    /// Seconds its steps take on `cores` cores (warm-up and measured part, every strategy at
+    /// every rate), before the page's pauses between steps and its calibration.
+    pub fn seconds(&self, cores: u32) -> f64 {
+        let spec = self.spec();
+        let steps: usize = spec
+            .strategies()
+            .into_iter()
+            .map(|s| spec.rates_for(s, cores).map_or(0, |r| r.len()))
+            .sum();
+        steps as f64 * (self.warmup_s + self.duration_s)
+    }
+
+    /// The numbers of the lessons that open it, in order.
+    pub fn lessons(&self) -> Vec<u32> {
+        LESSONS
+            .iter()
+            .filter(|l| l.load_preset.is_some_and(|p| p.id == self.id))
+            .map(|l| l.number)
+            .collect()
+    }
+}
+
+/// The load preset whose id is `id`.
+pub fn load_preset_by_id(id: &str) -> Option<&'static LoadPreset> {
+    LOAD_PRESETS.iter().find(|p| p.id == id)
 }
 
 #[cfg(test)]

@@ -244,3 +244,123 @@ fn lessons_open_presets_of_the_same_step() {
         "copy"
     );
 }
+
+#[test]
+fn every_load_preset_is_a_config_the_page_s_load_mode_accepts() {
+    use crate::load_spec::{LoadSpec, PAGE_LOAD_STRATEGIES};
+    let ids: HashSet<_> = LOAD_PRESETS.iter().map(|p| p.id).collect();
+    let labels: HashSet<_> = LOAD_PRESETS.iter().map(|p| p.label).collect();
+    assert_eq!(
+        ids.len(),
+        LOAD_PRESETS.len(),
+        "two load presets share an id"
+    );
+    assert_eq!(
+        labels.len(),
+        LOAD_PRESETS.len(),
+        "two load presets share a label"
+    );
+    // A load preset's id is also a link (`/?load=ID`), and no sweep preset's: one id, one page.
+    for p in LOAD_PRESETS {
+        assert!(
+            preset_by_id(p.id).is_none(),
+            "{} is a sweep preset's id too",
+            p.id
+        );
+        assert_eq!(load_preset_by_id(p.id), Some(p));
+        assert!(!p.note.is_empty() && !p.strategies.is_empty(), "{}", p.id);
+        let spec = p.spec();
+        // Every strategy runs in the page's load mode, the main thread's first: the ruler.
+        assert_eq!(spec.strategies()[0], Async, "{}", p.id);
+        assert!(
+            spec.strategies()
+                .iter()
+                .all(|s| PAGE_LOAD_STRATEGIES.contains(s))
+        );
+        // What the page is handed reads back as the same load.
+        let text = serde_json::to_string(&spec).expect("a load spec serialises");
+        assert_eq!(LoadSpec::from_json(&text).as_ref(), Ok(&spec), "{}", p.id);
+    }
+    assert!(LOAD_PRESETS.contains(DEFAULT_LOAD_PRESET));
+    assert_eq!(
+        DEFAULT_LOAD_PRESET.spec(),
+        crate::load_spec::LoadSpec {
+            strategies: vec![Async, crate::strategy::StrategyId::AsyncWorkers],
+            fractions: crate::load_spec::AUTO_FRACTIONS.to_vec(),
+            ..crate::load_spec::LoadSpec::default()
+        },
+        "the default is step 3 as a service, LoadSpec's defaults"
+    );
+    assert_eq!(load_preset_by_id("nope"), None);
+    assert_eq!(
+        load_preset_by_id("the-wall"),
+        None,
+        "a sweep preset is not a load preset"
+    );
+}
+
+proptest::proptest! {
+    /// On any machine the page may run on, every load preset checks, and one whose rates are
+    /// fractions of one thread's capacity offers every strategy the same rates: those.
+    #[test]
+    fn load_presets_check_on_any_number_of_cores(cores in 1u32..=64) {
+        for p in LOAD_PRESETS {
+            let spec = p.spec();
+            proptest::prop_assert_eq!(spec.check(cores), Ok(()), "{} on {} cores", p.id, cores);
+            if let LoadRates::OneThread(fractions) = p.rates {
+                let want: Vec<f64> = fractions.iter().map(|&f| load_rate(f, p.cpu_ms)).collect();
+                for s in spec.strategies() {
+                    proptest::prop_assert_eq!(&spec.rates_for(s, cores).unwrap(), &want);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn lesson_9_opens_its_browser_twin_a_short_cliff() {
+    use crate::strategy::StrategyId::AsyncWorkers;
+    let p = THE_CLIFF.load_preset.expect("lesson 9 opens a load preset");
+    assert_eq!(
+        load_preset_by_id(p.id),
+        Some(p),
+        "its load preset is listed"
+    );
+    assert_eq!(p.lessons(), [9]);
+    assert_eq!(
+        THE_CLIFF.preset, None,
+        "a load lesson opens no sweep preset"
+    );
+    // Only a load lesson opens a load preset, and every one it opens is listed.
+    for l in LESSONS {
+        if let Some(lp) = l.load_preset {
+            assert!(l.is_load(), "{} opens a load preset but runs no load", l.id);
+            assert_eq!(load_preset_by_id(lp.id), Some(lp), "{}", l.id);
+            assert!(lp.lessons().contains(&l.number));
+        }
+    }
+    assert_eq!(load_preset::SERVICE.lessons(), Vec::<u32>::new());
+    // The main thread beside a pool, offered the same rates: the lesson's fractions of the
+    // main thread's capacity, 1000 / 40 = 25 req/s.
+    let spec = p.spec();
+    assert_eq!(spec.strategies(), [Async, AsyncWorkers]);
+    assert_eq!(spec.rates, [5.0, 13.0, 20.0, 30.0]);
+    let cores = 2;
+    let main = spec.capacity(Async, cores).expect("async has a capacity");
+    let pool = spec
+        .capacity(AsyncWorkers, cores)
+        .expect("the pool has a capacity");
+    assert_eq!((main, pool), (25.0, 50.0));
+    // The knee is on the chart: rates below the main thread's capacity and one past it, all
+    // below the pool's, which holds.
+    let highest = spec.rates.iter().copied().fold(0.0, f64::max);
+    assert!(spec.rates.iter().filter(|&&r| r < main).count() >= 2);
+    assert!(highest > main && highest < 0.7 * pool, "{highest}");
+    // The page shares 6 connections to one host: the highest rate needs fewer in flight.
+    assert!(highest * (spec.io_ms + spec.cpu_ms) / 1000.0 < 6.0);
+    // Short enough for a talk: its steps, with the page's 0.3 s pauses, within 30 s.
+    let steps = (spec.rates.len() * spec.strategies().len()) as f64;
+    let seconds = p.seconds(cores) + steps * 0.3;
+    assert!(seconds <= 30.0, "{seconds} s");
+    assert_eq!(p.seconds(cores), 24.0);
+}
