@@ -53,7 +53,8 @@ export function setupLoad({ meter, colour, strategies = [] }) {
       const missing = p.config.strategies.filter((id) => strategies.some((s) => s.id === id && !s.available));
       $('#load-note').textContent = p.note + (missing.length ? ` (Not on this page: ${missing.join(', ')}.)` : '');
       applyConfig(p.config);
-      state.preset = p.config;
+      // What runs is what the boxes show: a strategy this page cannot run is left out, as said.
+      state.preset = { ...p.config, strategies: p.config.strategies.filter((id) => !missing.includes(id)) };
     });
     nav.appendChild(b);
   }
