@@ -18,9 +18,7 @@ use std::process::{Child, Command, Stdio};
 pub const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Builds everything, starts the server and runs the browser tests.
-pub fn test() -> Result<()> {
-    // The kernel check compares wasm with an optimised native build of the same kernels.
-    let kernel_timing = bench_wasm::build_kernel_timing()?;
+pub fn test(only: &[String]) -> Result<()> {
     let tests = root().join("browser-tests");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&tests)
         .with_context(|| format!("reading {}", tests.display()))?
@@ -31,6 +29,28 @@ pub fn test() -> Result<()> {
     if files.is_empty() {
         bail!("no *.test.mjs files in {}", tests.display());
     }
+    if !only.is_empty() {
+        let name = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned());
+        let known: Vec<String> = files.iter().filter_map(name).collect();
+        for want in only {
+            let file = format!("{}.test.mjs", want.trim_end_matches(".test.mjs"));
+            if !known.contains(&file) {
+                bail!(
+                    "there is no browser test file {want:?} in {}; the files are: {}",
+                    tests.display(),
+                    known.join(", ")
+                );
+            }
+        }
+        files.retain(|p| {
+            name(p).is_some_and(|n| {
+                only.iter()
+                    .any(|w| n == format!("{}.test.mjs", w.trim_end_matches(".test.mjs")))
+            })
+        });
+    }
+    // The kernel check compares wasm with an optimised native build of the same kernels.
+    let kernel_timing = bench_wasm::build_kernel_timing()?;
     // The tests cover wasm-threads, so its shared-memory build must be there.
     web::build(web::Threads::Required)?;
     // What a user installs (`cargo xtask install`), with the page inside, and the static page

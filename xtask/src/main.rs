@@ -21,12 +21,18 @@ use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo xtask TASK --help` prints the help rather than running the task.
+    let asks_help = args.iter().skip(1).any(|a| a == "--help" || a == "-h");
     let result = match args.first().map(String::as_str) {
+        Some(_) if asks_help => {
+            print!("{HELP}");
+            Ok(())
+        }
         Some("test") => test::all(),
         Some("web") => web::build(web::Threads::Optional)
             .map(|out| eprintln!("xtask: the page's wasm is in {}", out.display())),
         Some("serve") => web::serve(&args[1..]),
-        Some("browser") => browser::test(),
+        Some("browser") => browser::test(&args[1..]),
         Some("exercises") => exercises::check(&test::repo()),
         Some("install") => install::install(&args[1..]),
         Some("static") => install::static_page(&args[1..]),
@@ -63,7 +69,9 @@ tasks:
   static DIR [--force]
            build the page and write a copy of it into DIR that runs from any static file
            server (gilwall export-page): a service worker answers /delay and /features
-  browser  only the browser tests (builds the page and the server first)
+  browser [FILE...]
+           only the browser tests (builds the page and the server first); with FILEs, only
+           those of browser-tests/ (e.g. `load` or `load.test.mjs`)
   exercises
            only the workshop's exercises: both tracks' starting files fail, solutions pass
   bench-wasm [--rounds N] [--sample-ms MS] [--export-json FILE]

@@ -38,6 +38,6 @@ pub fn all() -> Result<()> {
     // The exercises are a workspace of their own (their starting files fail on purpose).
     crate::exercises::check(&repo())?;
     // The page in real headless Chromium against the real server.
-    crate::browser::test()?;
+    crate::browser::test(&[])?;
     Ok(())
 }
