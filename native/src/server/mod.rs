@@ -205,44 +205,66 @@ impl RunningServer {
     }
 }
 
-/// A server on its own small runtime (one worker thread) in the background of a synchronous
-/// program, as `gilwall run` uses it while the strategies run their own runtimes and threads.
+/// A server on a thread of its own in the background of a synchronous program, as `gilwall
+/// run` uses it while the strategies run their own runtimes and threads. Dropping it stops the
+/// server and joins its thread.
+///
 /// One thread: on two cores a second server thread took the core of the client being measured
-/// (10 000 fetches over HTTP/2 ran slower with two; BENCHMARKS.md). Dropping it stops the server.
+/// (10 000 fetches over HTTP/2 ran slower with two; BENCHMARKS.md). And a current-thread
+/// runtime, not a multi-thread one with one worker: there, each answer's task woke the
+/// connection's task into the worker's LIFO slot, which ran it next, so every answer was
+/// written on its own (a `writev` per answer, and a read per answer on the client); here the
+/// woken tasks queue in order, and the connection writes the answers that fell due together
+/// in one go.
 pub struct Background {
-    runtime: tokio::runtime::Runtime,
-    server: Option<RunningServer>,
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Background {
     /// Starts a server on a free port of 127.0.0.1.
     pub fn start(config: ServerConfig) -> std::io::Result<Background> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("gilwall-server")
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let server = runtime.block_on(RunningServer::start(config))?;
+        let listener = {
+            let _entered = runtime.enter();
+            bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))?
+        };
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("gilwall-server".into())
+            .spawn(move || {
+                // The server as a task, not `block_on`'s own future, which the runtime wakes
+                // through its I/O driver (a system call) however the wake comes.
+                let server = runtime.spawn(run(listener, config, async move {
+                    let _ = stopped.await;
+                }));
+                // It only ends early if it panicked, and there is no one to tell.
+                let _ = runtime.block_on(server);
+            })?;
         Ok(Background {
-            runtime,
-            server: Some(server),
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
         })
     }
 
     /// The base URL.
     pub fn url(&self) -> String {
-        self.server
-            .as_ref()
-            .map(RunningServer::url)
-            .unwrap_or_default()
+        format!("http://{}", self.addr)
     }
 }
 
 impl Drop for Background {
     fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            // Stopping only fails if the server task panicked, and there is no one to tell.
-            let _ = self.runtime.block_on(server.stop());
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
