@@ -46,7 +46,8 @@ fn python_load(apps: &[PyApp]) -> PythonLoad {
     }
 }
 
-fn p99(points: &[LoadPoint], strategy: &str, rate: f64) -> f64 {
+/// The step's point, complete (a failed request is a failure, never a latency).
+fn point<'a>(points: &'a [LoadPoint], strategy: &str, rate: f64) -> &'a LoadPoint {
     let p = points
         .iter()
         .find(|p| p.strategy == strategy && p.rate_rps == rate)
@@ -56,7 +57,33 @@ fn p99(points: &[LoadPoint], strategy: &str, rate: f64) -> f64 {
         "{strategy} at {rate} req/s failed: {:?}",
         p.error_sample
     );
-    p.latency_ms.expect("answered").p99
+    p
+}
+
+/// A point's p99 and the two yardsticks it is judged in, all at the CPU its requests took
+/// (`model_cpu_ms`, Python's measure on its threads' CPU clocks): what a request takes alone,
+/// `io + cpu` (the model's capacity-free line), and the model's p99 for its schedule.
+struct Tail {
+    p99: f64,
+    cpu: f64,
+    alone: f64,
+    model_p99: f64,
+}
+
+impl Tail {
+    fn of(p: &LoadPoint) -> Tail {
+        Tail {
+            p99: p.latency_ms.expect("answered").p99,
+            cpu: p.model_cpu_ms,
+            alone: p.io_ms + p.model_cpu_ms,
+            model_p99: p.model_latency_ms.p99,
+        }
+    }
+
+    /// The p99 in units of a request alone.
+    fn climb(&self) -> f64 {
+        self.p99 / self.alone
+    }
 }
 
 /// One load of the Python app's `asyncio` and `process-pool` at `rate` for `duration_s`.
@@ -86,14 +113,25 @@ fn python_report(rate: f64, duration_s: f64) -> gilwall_core::report::Report {
     report
 }
 
-// A p99 needs a hundred samples or more to be more than the largest of a few: 10 s at 10 req/s, 5 s at 40.
-// Up to three runs, as the other timing tests here: the shape needs both cores, which another
-// build may hold for a while; a process pool that queued like one loop would fail all three.
+// Why the shape is judged at the CPU the kernels took, not the 20 ms asked. On this kind of host
+// (2 vCPUs, shared) the same Python loop runs 1.6x faster or slower from one second to the next:
+// the app calibrates once at start (the fastest of 300 ms of runs), and its requests then took
+// 19 to 30 ms of thread CPU time at one rate or the other (BENCHMARKS.md, the Python app's
+// section). A raw p99 ratio between two steps then compares two different workloads: the pool's
+// rose 1.62x from 10 to 40 req/s while its CPU went from 19 to 27 ms. So each p99 is measured in
+// units of its own yardsticks at its own CPU (`Tail`):
+//
+// - asyncio climbs: its p99 in units of a request alone (`io + cpu`) at least doubles from 10
+//   to 40 req/s (0.2 to 0.8 of one loop's 50 req/s); measured 4-5x.
+// - the pool holds: its p99 at 40 req/s is within 2x of its own model's p99 (two executors at
+//   the CPU measured, 0.4-0.6 of their capacity); measured 1.2-1.8x. A pool that queued like one
+//   loop would be at 0.8 of one executor or past it, its p99 like asyncio's: 4-7x that model
+//   (seen: the app's pool forced to one worker while it still said two failed every try), so
+//   the margin cannot hide it.
+//
+// A p99 needs a few hundred samples to be more than the largest few: 10 s at 10 req/s, 8 s at 40.
+// Up to three runs, as the other timing tests here: another build may hold a core for a while.
 #[test]
-#[ignore = "green 3 times in a row alone, but red in all 3 tries of a whole `cargo xtask test` on \
-            the same idle machine: the process pool's p99 rose 1.62x (1.6 asked) while its CPU \
-            per request drifted 19 -> 27 ms from the one calibration the app makes at start \
-            (issue 14: calibrate per rate)"]
 fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
     let _turn = turn();
     let mut tries = Vec::new();
@@ -101,11 +139,13 @@ fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
         let mut report = python_report(10.0, 10.0);
         report
             .load_points
-            .extend(python_report(40.0, 5.0).load_points);
+            .extend(python_report(40.0, 8.0).load_points);
         let points = &report.load_points;
         assert_eq!(points.len(), 4);
         for p in points {
             assert_eq!(p.runtime, Some(ReportRuntime::Python), "{}", p.strategy);
+            // A failed request fails the test, not a latency.
+            point(points, &p.strategy, p.rate_rps);
             // The model took the CPU Python measured, on its threads' CPU clocks.
             let cpu = p.cpu_measured_ms.expect("the app reports its CPU");
             assert_eq!(p.model_cpu_ms, cpu);
@@ -119,29 +159,33 @@ fn python_asyncio_tail_climbs_before_its_capacity_while_a_process_pool_holds() {
         };
         assert_eq!(modelled("asyncio").as_deref(), Some("async"));
         assert_eq!(modelled("process-pool").as_deref(), Some("processes"));
-        let (a10, a40) = (p99(points, "asyncio", 10.0), p99(points, "asyncio", 40.0));
-        let (q10, q40) = (
-            p99(points, "process-pool", 10.0),
-            p99(points, "process-pool", 40.0),
-        );
+        let tail = |s: &str, rate: f64| Tail::of(point(points, s, rate));
+        let (a10, a40) = (tail("asyncio", 10.0), tail("asyncio", 40.0));
+        let q40 = tail("process-pool", 40.0);
         let table = gilwall::export::load::table(&report);
         assert!(
             table.contains("asyncio (python) saturates at 50 req/s"),
             "{table}"
         );
-        // asyncio's p99 should at least double from 10 to 40 req/s (0.8 of its 50 req/s), the
-        // process pool's hold within 1.6× (0.4 of its 100 req/s).
-        if a40 >= 2.0 * a10 && q40 <= 1.6 * q10 {
+        let climbs = a40.climb() / a10.climb();
+        let holds = q40.p99 / q40.model_p99;
+        let seen = format!(
+            "asyncio's p99 {:.0} -> {:.0} ms, alone {:.0} -> {:.0} ms: climbed x{climbs:.2}; \
+             the process pool's p99 at 40 req/s {:.0} ms, its model's {:.0} ms (CPU {:.0} ms): \
+             x{holds:.2}",
+            a10.p99, a40.p99, a10.alone, a40.alone, q40.p99, q40.model_p99, q40.cpu
+        );
+        // Shown with --nocapture, so a green run's margins can be read too.
+        eprintln!("{seen}");
+        if climbs >= 2.0 && holds <= 2.0 {
             return;
         }
-        tries.push(format!(
-            "asyncio {a10:.0} → {a40:.0} ms (x{:.2}), process pool {q10:.0} → {q40:.0} ms (x{:.2})\n{table}",
-            a40 / a10,
-            q40 / q10
-        ));
+        tries.push(format!("{seen}\n{table}"));
     }
     panic!(
-        "asyncio's p99 should at least double from 10 to 40 req/s while the process pool's holds within 1.6x, in none of 3 runs:\n{}",
+        "asyncio's p99 (in units of a request alone at the CPU it took) should at least double \
+         from 10 to 40 req/s while the process pool's stays within 2x of its model at the CPU it \
+         took, in none of 3 runs:\n{}",
         tries.join("\n")
     );
 }
