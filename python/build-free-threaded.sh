@@ -90,7 +90,9 @@ fi
 # need (ssl and zlib for pip, ctypes/ffi, sqlite, bz2, lzma, readline for a usable interpreter).
 echo "progress 1 5 dependencies"
 say "installing the build dependencies with apt-get"
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+# The lock wait: another apt-get (`gilwall go` installing golang-go in a test beside this)
+# would otherwise fail this one.
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
   build-essential pkg-config xz-utils dpkg-dev libssl-dev zlib1g-dev libffi-dev libbz2-dev \
   liblzma-dev libsqlite3-dev libreadline-dev libncurses-dev libgdbm-dev uuid-dev libexpat1-dev \
   >"$BUILD/apt-install.log" 2>&1 || {

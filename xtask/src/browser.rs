@@ -141,6 +141,8 @@ pub fn ensure_chromium() -> Result<PathBuf> {
     eprintln!("xtask: Chromium is missing; installing Debian's chromium package");
     run(Command::new("apt-get").arg("update"))?;
     run(Command::new("apt-get")
+        // Wait for another apt-get rather than fail on its lock.
+        .args(["-o", "DPkg::Lock::Timeout=600"])
         .args(["install", "-y", "chromium", "chromium-driver"])
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
     if !path.is_file() {

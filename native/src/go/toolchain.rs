@@ -66,6 +66,9 @@ pub fn find(go: Option<&OsStr>) -> Result<Toolchain> {
     );
     let install = |args: &[&str]| {
         Command::new("apt-get")
+            // Wait for another apt-get (another `gilwall go` installing the same package, or
+            // the free-threaded build's) rather than fail on its lock.
+            .args(["-o", APT_LOCK_WAIT])
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .stdin(Stdio::null())
@@ -97,6 +100,9 @@ pub fn find(go: Option<&OsStr>) -> Result<Toolchain> {
         .into()
     })
 }
+
+/// apt-get's option to wait up to ten minutes for the package system's lock.
+const APT_LOCK_WAIT: &str = "DPkg::Lock::Timeout=600";
 
 /// Runs `go version` and checks it is new enough.
 fn version_of(go: &OsStr) -> std::result::Result<Toolchain, String> {
