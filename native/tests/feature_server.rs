@@ -308,6 +308,16 @@ async fn the_fast_delay_path_answers_as_the_router_does() {
                 "{version}: {name} on the router's /delay"
             );
         }
+        // A length over HTTP/1.1, where the body would otherwise go chunked; none over HTTP/2,
+        // where the stream's end marks the body's (the whole JSON arrived: parsed above).
+        for headers in [&fast_headers, &slow_headers] {
+            assert_eq!(
+                headers.get("content-length").is_some(),
+                version == "HTTP/1.1",
+                "{version}: {headers:?}"
+            );
+            assert!(headers.get("transfer-encoding").is_none(), "{version}");
+        }
         for key in ["data", "files", "form", "headers", "origin"] {
             assert_eq!(fast[key], slow[key], "{version} {key}: {fast} vs {slow}");
         }

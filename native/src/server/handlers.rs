@@ -3,7 +3,7 @@
 use super::ServerConfig;
 use super::faults::{Dice, Fault, Faults};
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, Version, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -180,6 +180,7 @@ impl FastDelay {
         let fault = state.draw(&args).ok()?;
         let started = std::time::Instant::now();
         let body = delay_body(&args, req.headers(), peer, req.uri());
+        let version = req.version();
         let state = state.clone();
         let answer = async move {
             tokio::time::sleep_until(
@@ -188,7 +189,7 @@ impl FastDelay {
             .await;
             state.late(started, ms + fault.1);
             drop(permit);
-            answer(body, fault.0)
+            answer(body, fault.0, version)
         };
         Some(async move {
             use futures::FutureExt;
@@ -300,6 +301,7 @@ async fn delay(
     Query(args): Query<BTreeMap<String, String>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     uri: Uri,
+    version: Version,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ms = parse_delay_ms("the delay (seconds)", &seconds, 1000.0, state.max_delay_ms)?;
@@ -311,7 +313,7 @@ async fn delay(
     tokio::time::sleep_until((started + Duration::from_secs_f64((ms + fault.1) / 1000.0)).into())
         .await;
     state.late(started, ms + fault.1);
-    Ok(answer(body, fault.0))
+    Ok(answer(body, fault.0, version))
 }
 
 /// httpbin's `/delay` body: the query, the request's headers, the peer and the URL, as JSON.
@@ -383,16 +385,25 @@ impl AppState {
     }
 }
 
-/// The answer for a JSON `body` under `fault`: the body and its type, and nothing a fetch
-/// does not read (each client decodes every header of every answer). The server's lateness is
-/// at `GET /stats`, not on each answer: a `Server-Timing` header unique to each was ~4 000
-/// instructions an answer on each side with 10 000 in flight (BENCHMARKS.md), read by no one.
-fn answer(body: Vec<u8>, fault: Fault) -> Response {
+/// The answer for a JSON `body` under `fault`, to a request over HTTP `version`: the body and
+/// its type, and nothing a fetch does not read (each client decodes every header of every
+/// answer). The server's lateness is at `GET /stats`, not on each answer: a `Server-Timing`
+/// header unique to each was ~4 000 instructions an answer on each side with 10 000 in flight
+/// (BENCHMARKS.md), read by no one.
+///
+/// Over HTTP/2 no `content-length` either: the stream's end marks the body's, and HPACK never
+/// indexes a length, so each answer carried it as a literal for the client to decode
+/// (callgrind at scale: ~1 800 instructions an answer on the client, ~4 400 on the server).
+/// HTTP/1.1 needs it: without it hyper would send the body chunked.
+fn answer(body: Vec<u8>, fault: Fault, version: Version) -> Response {
     let json = [(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     )];
     match fault {
+        Fault::None if version == Version::HTTP_2 => {
+            (json, axum::body::Body::new(Unsized(Some(body.into())))).into_response()
+        }
         Fault::None => (json, body).into_response(),
         Fault::Fail => ApiError(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -416,6 +427,26 @@ fn answer(body: Vec<u8>, fault: Fault) -> Response {
     }
 }
 
+/// A body in one piece that does not tell its length (its size hint is not exact), so hyper
+/// sends no `content-length` with it; it ends with its one frame.
+struct Unsized(Option<bytes::Bytes>);
+
+impl hyper::body::Body for Unsized {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.take().map(|b| Ok(hyper::body::Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
 /// httpbin writes header names in title case (`User-Agent`).
 fn title_case(name: &str) -> String {
     name.split('-')
@@ -435,6 +466,7 @@ fn title_case(name: &str) -> String {
 async fn features(
     State(state): State<AppState>,
     Query(q): Query<BTreeMap<String, String>>,
+    version: Version,
 ) -> Result<Response, ApiError> {
     let delay_ms = match q.get("delay_ms") {
         Some(raw) => parse_delay_ms("delay_ms", raw, 1.0, state.max_delay_ms)?,
@@ -474,7 +506,7 @@ async fn features(
         )
     })?;
     state.late(started, delay_ms + fault.1);
-    Ok(answer(body, fault.0))
+    Ok(answer(body, fault.0, version))
 }
 
 /// `GET /stats[?reset=1]`: how late the server has answered since the last reset.
