@@ -63,8 +63,8 @@ pub struct RunArgs {
     /// A title for the report and chart.
     #[arg(long)]
     pub title: Option<String>,
-    /// Speak HTTP/2 (h2c) to the server at every N, multiplexing requests over a few
-    /// connections instead of one connection per request. Needs a server that speaks h2c, as
+    /// Speak HTTP/2 (h2c) to the server at every N, multiplexing requests over one connection
+    /// per client instead of one connection per request. Needs a server that speaks h2c, as
     /// gilwall's does. Without --http1 or --http2, points of up to 1024 tasks speak HTTP/1.1
     /// (as the article's clients) and larger ones HTTP/2, which `run` says.
     #[arg(long, conflicts_with = "http1")]
