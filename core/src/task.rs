@@ -261,7 +261,8 @@ pub async fn run_task_on<F: Fetcher, C: Clock + Clone + Send + Sync + 'static>(
     lane: impl Fn() -> Lane,
 ) -> TaskOutcome {
     let start = clock.now_ms();
-    let (body, queued) = wake_stamped(fetcher.fetch(&spec.url), clock.clone()).await;
+    let fetch = std::pin::pin!(fetcher.fetch(&spec.url));
+    let (body, queued) = wake_stamped(fetch, clock.clone()).await;
     let fetched_at_ms = clock.now_ms();
     let lane = lane();
     let mut spans = Vec::with_capacity(2 * queued.len() + 2);
