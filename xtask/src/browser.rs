@@ -32,22 +32,19 @@ pub fn test(only: &[String]) -> Result<()> {
     if !only.is_empty() {
         let name = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned());
         let known: Vec<String> = files.iter().filter_map(name).collect();
-        for want in only {
-            let file = format!("{}.test.mjs", want.trim_end_matches(".test.mjs"));
-            if !known.contains(&file) {
-                bail!(
-                    "there is no browser test file {want:?} in {}; the files are: {}",
-                    tests.display(),
-                    known.join(", ")
-                );
-            }
+        // `load` and `load.test.mjs` both name browser-tests/load.test.mjs.
+        let wanted: Vec<String> = only
+            .iter()
+            .map(|w| format!("{}.test.mjs", w.trim_end_matches(".test.mjs")))
+            .collect();
+        if let Some((want, _)) = only.iter().zip(&wanted).find(|(_, f)| !known.contains(f)) {
+            bail!(
+                "there is no browser test file {want:?} in {}; the files are: {}",
+                tests.display(),
+                known.join(", ")
+            );
         }
-        files.retain(|p| {
-            name(p).is_some_and(|n| {
-                only.iter()
-                    .any(|w| n == format!("{}.test.mjs", w.trim_end_matches(".test.mjs")))
-            })
-        });
+        files.retain(|p| name(p).is_some_and(|n| wanted.contains(&n)));
     }
     // The kernel check compares wasm with an optimised native build of the same kernels.
     let kernel_timing = bench_wasm::build_kernel_timing()?;
