@@ -4,7 +4,9 @@
 //! blocks every other task while it runs, so with CPU work the makespan is io + N·cpu — the wall.
 //!
 //! The schedule itself is core's [`run_all_on_one_thread`](gilwall_core::task::run_all_on_one_thread),
-//! the very code the browser runs, traced: every span on the one event-loop lane.
+//! the very code the browser runs, traced: every span on the one event-loop lane. It starts the
+//! tasks a turn at a time and yields between turns, so the HTTP/2 connection's task sends each
+//! turn's requests while later tasks start, as aiohttp's requests leave as each task first runs.
 
 use super::{PointCtx, PointRun};
 use crate::fetch::AsyncFetcher;
@@ -43,7 +45,7 @@ pub fn run(ctx: &PointCtx) -> anyhow::Result<PointRun> {
 /// park once so that it knows it; the guard it returns keeps the deadline registered.
 ///
 /// Every fetch registers its timeout (`--timeout-ms`) on its first poll, and the schedule's
-/// first poll starts every fetch at once, before the driver has parked. tokio unparks its
+/// first turns start fetches before the driver has parked. tokio unparks its
 /// driver (an eventfd write, a system call) for each timer registered sooner than the earliest
 /// wake-up it knows of, and before any park it knows of none: one write per task, 20 084 at
 /// 20 000 tasks (strace). Once it has parked with this guard's deadline, a timeout that falls
