@@ -351,3 +351,41 @@ async fn the_fast_delay_path_answers_as_the_router_does() {
     assert_eq!(stats["requests"], 5, "{stats}");
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_fast_delay_path_echoes_each_request_though_it_writes_a_body_once() {
+    let server = RunningServer::start(ServerConfig::default()).await.unwrap();
+    let base = server.url();
+    let h1 = reqwest::Client::new();
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    // The fast path keeps the last body it wrote for the request parts it echoes: a request
+    // that differs in a header or in its URL gets its own, and an earlier one is written anew.
+    for (client, version) in [(&h1, "HTTP/1.1"), (&h2, "HTTP/2")] {
+        for (path, probe) in [
+            ("/delay/0", "one"),
+            ("/delay/0", "one"),
+            ("/delay/0", "two"),
+            ("/delay/0.0", "two"),
+            ("/delay/0", "one"),
+        ] {
+            let resp = client
+                .get(format!("{base}{path}"))
+                .header("x-probe", probe)
+                .send()
+                .await
+                .expect("the server answers");
+            assert_eq!(resp.status(), 200, "{version} {path} {probe}");
+            let body: serde_json::Value = resp.json().await.expect("a JSON body");
+            assert_eq!(
+                body["headers"]["X-Probe"], probe,
+                "{version} {path}: {body}"
+            );
+            assert_eq!(body["url"], format!("{base}{path}"), "{version}: {body}");
+            assert_eq!(body["args"], serde_json::json!({}), "{version}");
+        }
+    }
+    server.stop().await.unwrap();
+}
