@@ -7,7 +7,7 @@ use std::process::ExitCode;
 /// on both the client's one thread and the server's, and with 100 000 requests in flight
 /// glibc's free (coalescing chunks across a heap of 400 MB) was a tenth of each thread's
 /// samples. mimalloc frees to a per-thread page list: 100 000 fetches of 1 s took 1.45-1.57 s
-/// against 1.52-1.65 s (eight runs each in turns, 01:25 UTC 2026-12-02; BENCHMARKS.md).
+/// against 1.52-1.65 s, eight runs each in turns (BENCHMARKS.md, "Scale, fifth pass").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
