@@ -257,6 +257,15 @@ async fn faults_can_be_asked_for_per_request() {
     server.stop().await.unwrap();
 }
 
+/// A client of each HTTP version the server speaks: HTTP/1.1, and HTTP/2 with prior knowledge.
+fn both_versions() -> [reqwest::Client; 2] {
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    [reqwest::Client::new(), h2]
+}
+
 /// A plain `GET /delay/{s}` is answered before axum's router (the server's fast path); one with
 /// a query string goes through the router. Both must answer alike, over HTTP/1.1 and HTTP/2:
 /// the same headers, the same body but for the query, the lateness counted, the cap shared.
@@ -268,11 +277,7 @@ async fn the_fast_delay_path_answers_as_the_router_does() {
     };
     let server = RunningServer::start(config).await.unwrap();
     let base = server.url();
-    let h1 = reqwest::Client::new();
-    let h2 = reqwest::Client::builder()
-        .http2_prior_knowledge()
-        .build()
-        .unwrap();
+    let [h1, h2] = both_versions();
     let fetch = |client: &reqwest::Client, url: String| {
         let request = client.get(url);
         async move {
@@ -356,11 +361,7 @@ async fn the_fast_delay_path_answers_as_the_router_does() {
 async fn the_fast_delay_path_echoes_each_request_though_it_writes_a_body_once() {
     let server = RunningServer::start(ServerConfig::default()).await.unwrap();
     let base = server.url();
-    let h1 = reqwest::Client::new();
-    let h2 = reqwest::Client::builder()
-        .http2_prior_knowledge()
-        .build()
-        .unwrap();
+    let [h1, h2] = both_versions();
     // The fast path keeps the last body it wrote for the request parts it echoes: a request
     // that differs in a header or in its URL gets its own, and an earlier one is written anew.
     for (client, version) in [(&h1, "HTTP/1.1"), (&h2, "HTTP/2")] {
