@@ -376,7 +376,6 @@ where
     // half the room was never used.
     let mut outputs: Vec<Option<<I::Item as Future>::Output>> =
         Vec::with_capacity(waiting.size_hint().0);
-    let mut done = 0;
     std::future::poll_fn(move |cx| {
         for (index, task) in waiting.by_ref().take(START_TURN) {
             outputs.push(None);
@@ -384,14 +383,13 @@ where
         }
         while let Poll::Ready(Some((index, output))) = running.poll_next_unpin(cx) {
             outputs[index] = Some(output);
-            done += 1;
         }
         if waiting.peek().is_some() {
             // Another turn to start: come back once the others have run.
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        if done < outputs.len() {
+        if !running.is_empty() {
             return Poll::Pending;
         }
         Poll::Ready(
